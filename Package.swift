@@ -1,0 +1,71 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Target purity is enforced here: KafkaWire sees NIOCore and its C shims only, so it
+// cannot reach a socket or a file. See docs/ARCHITECTURE.md.
+let package = Package(
+    name: "Bulwark",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bulwark", targets: ["bulwark"]),
+        .library(name: "KafkaWire", targets: ["KafkaWire"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // C shims: hardware CRC-32C, and the system compression libraries.
+        .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O3"])]),
+        .systemLibrary(name: "CCompression"),
+
+        // The pure Kafka wire codec.
+        .target(
+            name: "KafkaWire",
+            dependencies: [
+                "CCRC32C", "CCompression",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+
+        // Code generator: JSON message specs in, Swift source out. The library is pure
+        // (so a test can regenerate in memory); the executable does the file I/O.
+        .target(name: "KafkaWireCodegen"),
+        .executableTarget(name: "kafka-wire-gen", dependencies: ["KafkaWireCodegen"]),
+
+        .executableTarget(
+            name: "bulwark",
+            dependencies: [
+                "KafkaWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Test and tooling support: the mutation fuzzer, the capture listener, benchmarks.
+        .target(
+            name: "BulwarkTestSupport",
+            dependencies: ["KafkaWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .executableTarget(name: "wire-fuzz", dependencies: ["BulwarkTestSupport"]),
+        .executableTarget(
+            name: "wire-capture",
+            dependencies: [
+                "KafkaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "wire-bench",
+            dependencies: ["KafkaWire", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Benchmarks/WireBench"
+        ),
+
+        .testTarget(
+            name: "KafkaWireTests",
+            dependencies: ["KafkaWire", "BulwarkTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(name: "KafkaWireCodegenTests", dependencies: ["KafkaWireCodegen"]),
+    ]
+)

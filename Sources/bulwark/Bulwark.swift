@@ -1,0 +1,13 @@
+import ArgumentParser
+import KafkaWire
+
+/// The one Bulwark executable; each capability is a subcommand.
+@main
+struct Bulwark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bulwark",
+        abstract: "A Kafka-wire-compatible broker for people who must prove who touched which data.",
+        version: BulwarkVersion.current,
+        subcommands: [Serve.self, Version.self]
+    )
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what Bulwark needs to build and test on Debian/Ubuntu. Idempotent: it only
+# installs what is missing, so the README's commands can run it every time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# C libraries the codec links (compression), and the real clients the tests drive.
+APT_PACKAGES=(zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev kcat)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    missing+=(python3-venv)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "setup: Swift 6 is required (https://www.swift.org/install/linux/); 'swift' is not on PATH" >&2
+    exit 1
+fi
+
+# Python virtual environment for the client-based tests (pinned clients).
+if [ "${BULWARK_NO_VENV:-0}" != 1 ]; then
+    if [ ! -x .venv/bin/python ]; then
+        python3 -m venv .venv
+    fi
+    stamp=.venv/.requirements.sha
+    want=$(sha256sum tests/requirements.txt | cut -d' ' -f1)
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+        echo "$want" >"$stamp"
+    fi
+fi

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds, runs the Swift test suites
+# (codec, generator check, fuzz smoke run), then the client tests with real clients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+swift build --build-tests
+swift test --skip-build --parallel
+
+# Client tests need release-mode tools for speed only where they say so; debug is fine.
+swift build --product wire-capture
+.venv/bin/python -m pytest -q tests/clients
