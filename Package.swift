@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // C shims: hardware CRC-32C, and the system compression libraries.
@@ -28,6 +29,35 @@ let package = Package(
             ]
         ),
 
+        // The durable partition log: segments, indexes, recovery, retention, producer state.
+        .target(
+            name: "LogStorage",
+            dependencies: [
+                "KafkaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Consumer groups: membership state machine and committed offsets.
+        .target(
+            name: "GroupCoordinator",
+            dependencies: [
+                "KafkaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The broker: server, connections, configuration, one handler per API.
+        .target(
+            name: "Broker",
+            dependencies: [
+                "KafkaWire", "LogStorage", "GroupCoordinator",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Code generator: JSON message specs in, Swift source out. The library is pure
         // (so a test can regenerate in memory); the executable does the file I/O.
         .target(name: "KafkaWireCodegen"),
@@ -36,8 +66,9 @@ let package = Package(
         .executableTarget(
             name: "bulwark",
             dependencies: [
-                "KafkaWire",
+                "KafkaWire", "Broker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -67,5 +98,16 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "KafkaWireCodegenTests", dependencies: ["KafkaWireCodegen"]),
+
+        // Storage tooling: a writer the crash harness kills, and the storage benchmark.
+        .executableTarget(name: "log-writer", dependencies: ["LogStorage", "KafkaWire"]),
+        .executableTarget(
+            name: "storage-bench",
+            dependencies: ["LogStorage", "KafkaWire"],
+            path: "Benchmarks/StorageBench"
+        ),
+        .testTarget(name: "LogStorageTests", dependencies: ["LogStorage", "KafkaWire", "BulwarkTestSupport"]),
+        .testTarget(name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaWire"]),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "KafkaWire", "BulwarkTestSupport"]),
     ]
 )

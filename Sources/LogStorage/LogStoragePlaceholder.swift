@@ -1,0 +1,2 @@
+// Placeholder until the storage engine lands.
+enum LogStoragePlaceholder {}

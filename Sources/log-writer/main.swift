@@ -1,0 +1,1 @@
+print("log-writer: not built yet")
