@@ -16,14 +16,15 @@ final class CaptureStore: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let safeClient = String(client.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
-        let key = "\(safeClient)/\(api)-v\(version)"
-        let line = "\(key) \(outcome)\n"
-        appendLog(line)
+        // A frame that failed to decode is kept under its own name: it is the one to study.
+        let failed = !outcome.hasPrefix("ok")
+        let key = "\(safeClient)/\(api)-v\(version)" + (failed ? "-error" : "")
+        appendLog("\(safeClient)/\(api)-v\(version) \(outcome)\n")
         guard !seen.contains(key) else { return }
         seen.insert(key)
         let dir = directory.appendingPathComponent(safeClient)
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try? Data(frame.readableBytesView).write(to: dir.appendingPathComponent("\(api)-v\(version).bin"))
+        try? Data(frame.readableBytesView).write(to: dir.appendingPathComponent("\(api)-v\(version)\(failed ? "-error" : "").bin"))
     }
 
     private func appendLog(_ line: String) {

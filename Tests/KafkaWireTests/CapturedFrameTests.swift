@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import Testing
 
@@ -75,5 +76,24 @@ import Testing
         #expect(kcat.topics == [])
         let produce = try KafkaRequestFrame(frame: CapturedFrames.load("kcat-produce-lz4/Metadata-v4.bin")).decode(as: MetadataRequest.self)
         #expect(produce.topics?.compactMap(\.name) == ["capture-lz4"])
+    }
+}
+
+/// Frames from real clients that bend the schema, kept so the codec keeps serving them.
+@Suite struct ClientQuirkTests {
+    @Test func librdkafka216AllTopicsMetadataCarriesTrailingBytes() throws {
+        let url = CapturedFrames.directory.deletingLastPathComponent()
+            .appendingPathComponent("quirks/librdkafka-2.16-Metadata-v12-all-topics.bin")
+        let frame = ByteBuffer(bytes: try Data(contentsOf: url))
+        let request = try KafkaRequestFrame(frame: frame)
+        #expect(request.apiKey == .metadata)
+        #expect(request.apiVersion == 12)
+        // Kafka's parser ignores what follows the body; so does ours.
+        let body = try request.decode(as: MetadataRequest.self)
+        #expect(body.topics == nil)
+        #expect(body.allowAutoTopicCreation == false)
+        var rest = request.body
+        _ = try MetadataRequest(from: &rest, version: 12)
+        #expect(Array(rest.readableBytesView) == [1, 0, 0])
     }
 }
