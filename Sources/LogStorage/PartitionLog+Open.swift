@@ -52,9 +52,9 @@ extension PartitionLog {
             durability: durability, files: files, flusher: flusher, logger: logger)
         var segments: [Segment] = []
         for (i, base) in bases.enumerated() {
-            let (segment, cut) = try log.recoverSegment(base: base, config: config, now: now)
-            segments.append(segment)
             let next = i + 1 < bases.count ? bases[i + 1] : nil
+            let (segment, cut) = try log.recoverSegment(base: base, nextBase: next, config: config, now: now)
+            segments.append(segment)
             if let next, cut || segment.nextOffset != next {
                 // Everything after a hole would be unreachable: the log must stay a prefix.
                 logger.error(
@@ -75,8 +75,9 @@ extension PartitionLog {
         return log
     }
 
-    /// Recovers one segment; returns it and whether a torn tail was cut.
-    func recoverSegment(base: Int64, config: LogConfig, now: Int64) throws(StorageError) -> (Segment, Bool) {
+    /// Recovers one segment; returns it and whether a torn tail was cut. `nextBase`
+    /// is the next segment's base offset (nil for the active segment).
+    func recoverSegment(base: Int64, nextBase: Int64?, config: LogConfig, now: Int64) throws(StorageError) -> (Segment, Bool) {
         var segment = Segment(baseOffset: base, directory: directory, createdMs: now)
         if let info = FileIO.fileInfo(segment.logPath) { segment.createdMs = info.modifiedMs }
         let offsetTail = try readIndexTail(segment.indexPath, entrySize: OffsetIndex.entrySize)
@@ -100,7 +101,7 @@ extension PartitionLog {
                 }
                 scan = try scanTail(
                     &segment, fd: fd, logSize: logSize, from: trusted.map { (Int64($0.position), base + Int64($0.relativeOffset)) },
-                    config: config)
+                    nextBase: nextBase, config: config)
                 if segment.offsetOfMaxTimestamp >= segment.nextOffset { scan = .indexMismatch }
             }
             if case .indexMismatch = scan {
@@ -108,7 +109,7 @@ extension PartitionLog {
                 try FileIO.truncateIfExists(segment.indexPath)
                 try FileIO.truncateIfExists(segment.timeIndexPath)
                 segment = Segment(baseOffset: base, directory: directory, createdMs: segment.createdMs)
-                scan = try scanTail(&segment, fd: fd, logSize: logSize, from: nil, config: config)
+                scan = try scanTail(&segment, fd: fd, logSize: logSize, from: nil, nextBase: nextBase, config: config)
             }
             var cut = false
             if case .torn(let position, let reason) = scan {
@@ -136,10 +137,12 @@ extension PartitionLog {
 
     /// CRC-checks frames from the trusted index entry (or the start) to the end,
     /// feeding them to the segment as appends would. A bad frame followed by a good
-    /// one with the next offset is rot inside old data (kept, reads will refuse
-    /// it); anything else bad is a torn tail.
+    /// one with the next offset, or ending an older segment exactly where the next
+    /// one begins, is rot inside old data (kept; reads will refuse it). Anything
+    /// else bad is a torn tail.
     private func scanTail(
-        _ segment: inout Segment, fd: Int32, logSize: Int64, from trusted: (position: Int64, offset: Int64)?, config: LogConfig
+        _ segment: inout Segment, fd: Int32, logSize: Int64, from trusted: (position: Int64, offset: Int64)?, nextBase: Int64?,
+        config: LogConfig
     ) throws(StorageError) -> TailScan {
         let scanner = FrameScanner(fd: fd, path: segment.logPath, from: trusted?.position ?? 0, end: logSize)
         var expected = trusted?.offset ?? segment.baseOffset
@@ -167,14 +170,21 @@ extension PartitionLog {
                 }
                 if !checksumOK {
                     let next = try scanner.next(verify: true)
-                    guard case .frame(let after, _, true) = next, after.baseOffset == header.nextOffset else {
+                    let endsSegment = nextBase == header.nextOffset && position + Int64(header.frameSize) == logSize
+                    let followed: Bool
+                    if case .frame(let after, _, true) = next, after.baseOffset == header.nextOffset {
+                        followed = true
+                    } else {
+                        followed = false
+                    }
+                    guard followed || endsSegment else {
                         return first && trusted != nil
                             ? .indexMismatch : .torn(position: position, reason: "CRC mismatch in the last frame")
                     }
                     logger.error(
                         "CRC mismatch in \(segment.logPath) at byte \(position) (offsets \(header.baseOffset)…\(header.lastOffset)); kept, reads of it will fail"
                     )
-                    lookahead = next
+                    if followed { lookahead = next }
                 }
                 segment.didAppend(header, at: position, interval: config.indexIntervalBytes)
                 expected = header.nextOffset
