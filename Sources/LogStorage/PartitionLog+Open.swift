@@ -9,9 +9,12 @@ extension PartitionLog {
         files: FileHandleCache, flusher: Flusher, logger: Logger, now: Int64
     ) throws(StorageError) -> PartitionLog {
         try FileIO.makeDirectory(directory)
-        let segment = Segment(baseOffset: 0, directory: directory, createdMs: now)
+        var segment = Segment(baseOffset: 0, directory: directory, createdMs: now)
         try files.withDescriptor(segment.logPath, create: true) { _ in }
-        try FileIO.syncDirectory(directory)
+        // The caller fsyncs the parent once for all partitions; this directory's
+        // entry for the segment is fsynced with the segment's first flush (a lost
+        // empty segment is recreated at start-up anyway).
+        segment.needsDirectorySync = true
         let state = PartitionState(config: config, segments: [segment], logStartOffset: 0, durableOffset: 0)
         return PartitionLog(
             topicPartition: topicPartition, directory: directory, state: state, durability: durability, files: files,
