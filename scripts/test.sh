@@ -8,6 +8,7 @@ scripts/setup.sh
 swift build --build-tests
 swift test --skip-build --parallel
 
-# Client tests need release-mode tools for speed only where they say so; debug is fine.
+# Client tests run the real binaries (debug builds) against real clients on loopback.
+swift build --product bulwark
 swift build --product wire-capture
 .venv/bin/python -m pytest -q tests/clients

@@ -3,7 +3,7 @@ import KafkaWire
 
 /// The one Bulwark executable; each capability is a subcommand.
 @main
-struct Bulwark: ParsableCommand {
+struct Bulwark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bulwark",
         abstract: "A Kafka-wire-compatible broker for people who must prove who touched which data.",

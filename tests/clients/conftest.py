@@ -37,6 +37,16 @@ def capture(tmp_path):
     proc.wait(timeout=5)
 
 
+@pytest.fixture
+def broker(tmp_path):
+    """A running bulwark broker; stopped with SIGTERM afterwards, which must exit 0."""
+    from broker import Broker
+    b = Broker(tmp_path).start()
+    yield b
+    code = b.stop()
+    assert code == 0, f"bulwark exited {code} on SIGTERM:\n{b.output()[-3000:]}"
+
+
 def decoded(path):
     """(client, 'Api-vN') -> list of outcomes, from wire-capture's log."""
     seen = {}

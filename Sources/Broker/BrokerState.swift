@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import GroupCoordinator
+import KafkaWire
+import Logging
+import LogStorage
+
+/// What every handler shares: configuration, the log, the group coordinator, identity.
+final class BrokerState: Sendable {
+    let config: BrokerConfig
+    let logs: LogManager
+    let groups: GroupCoordinator
+    let identity: ClusterIdentity
+    let producerIds: ProducerIdAllocator
+    let logger: Logger
+
+    init(config: BrokerConfig, logs: LogManager, groups: GroupCoordinator, identity: ClusterIdentity,
+         producerIds: ProducerIdAllocator, logger: Logger) {
+        self.config = config
+        self.logs = logs
+        self.groups = groups
+        self.identity = identity
+        self.producerIds = producerIds
+        self.logger = logger
+    }
+
+    var nodeId: Int32 { config.nodeId }
+
+    /// Wall-clock milliseconds, the unit of Kafka timestamps.
+    static func nowMs() -> Int64 {
+        Int64((Double(DispatchWallClock.nanoseconds()) / 1e6).rounded(.down))
+    }
+}
+
+/// Reads the wall clock without Foundation's Date allocation on hot paths.
+enum DispatchWallClock {
+    static func nanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

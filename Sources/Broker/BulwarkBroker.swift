@@ -1,0 +1,122 @@
+import Foundation
+import GroupCoordinator
+import KafkaWire
+import Logging
+import LogStorage
+import NIOCore
+import NIOPosix
+
+/// The broker: opens the log and the group coordinator, serves the listener, and on
+/// `shutdown()` stops accepting, lets in-flight requests finish, flushes and returns.
+public final class BulwarkBroker: Sendable {
+    private let state: BrokerState
+    private let server: KafkaServer
+    private let group: MultiThreadedEventLoopGroup
+    private let stopSignal = AsyncStream.makeStream(of: Void.self)
+
+    public init(config: BrokerConfig, logger: Logger) throws {
+        try FileManager.default.createDirectory(atPath: config.logDir, withIntermediateDirectories: true)
+        let identity = try ClusterIdentity.loadOrCreate(directory: config.logDir, nodeId: config.nodeId)
+        let logs = try LogManager(directory: config.logDir + "/topics", defaults: config.logDefaults,
+                                  durability: config.durability, logger: logger)
+        try logs.open()
+        var groupConfig = GroupConfig()
+        groupConfig.minSessionTimeoutMs = config.groups.minSessionTimeoutMs
+        groupConfig.maxSessionTimeoutMs = config.groups.maxSessionTimeoutMs
+        groupConfig.initialRebalanceDelayMs = config.groups.initialRebalanceDelayMs
+        groupConfig.maxSize = config.groups.maxSize
+        groupConfig.offsetsRetentionMinutes = config.groups.offsetsRetentionMinutes
+        groupConfig.offsetMetadataMaxBytes = config.groups.offsetMetadataMaxBytes
+        let groups = try GroupCoordinator(directory: config.logDir + "/groups", config: groupConfig, logger: logger,
+                                          now: { BrokerState.nowMs() })
+        let producerIds = try ProducerIdAllocator(directory: config.logDir)
+        state = BrokerState(config: config, logs: logs, groups: groups, identity: identity,
+                            producerIds: producerIds, logger: logger)
+        let dispatcher = RequestDispatcher(registry: Self.registry(state), logger: logger)
+        server = KafkaServer(listener: config.listeners[0], dispatcher: dispatcher,
+                             maxFrameSize: config.socketRequestMaxBytes,
+                             idleTimeoutMs: config.connectionsMaxIdleMs,
+                             requestReadTimeoutMs: config.requestReadTimeoutMs, logger: logger)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+    }
+
+    /// Every API this broker serves; ApiVersions is built from the rest.
+    static func registry(_ state: BrokerState) -> HandlerRegistry {
+        var registry = HandlerRegistry()
+        registry.register(ProduceHandler(state: state))
+        registry.register(FetchHandler(state: state))
+        registry.register(ListOffsetsHandler(state: state))
+        registry.register(MetadataHandler(state: state))
+        registry.register(OffsetCommitHandler(state: state))
+        registry.register(OffsetFetchHandler(state: state))
+        registry.register(FindCoordinatorHandler(state: state))
+        registry.register(JoinGroupHandler(state: state))
+        registry.register(HeartbeatHandler(state: state))
+        registry.register(LeaveGroupHandler(state: state))
+        registry.register(SyncGroupHandler(state: state))
+        registry.register(DescribeGroupsHandler(state: state))
+        registry.register(ListGroupsHandler(state: state))
+        registry.register(CreateTopicsHandler(state: state))
+        registry.register(DeleteTopicsHandler(state: state))
+        registry.register(DeleteRecordsHandler(state: state))
+        registry.register(InitProducerIdHandler(state: state))
+        registry.register(OffsetForLeaderEpochHandler(state: state))
+        registry.register(DescribeConfigsHandler(state: state))
+        registry.register(AlterConfigsHandler(state: state))
+        registry.register(CreatePartitionsHandler(state: state))
+        registry.register(DeleteGroupsHandler(state: state))
+        registry.register(IncrementalAlterConfigsHandler(state: state))
+        registry.register(OffsetDeleteHandler(state: state))
+        registry.register(DescribeClusterHandler(state: state))
+        var advertised = registry.advertised
+        advertised.append(.init(apiKey: KafkaApiKey.apiVersions.rawValue,
+                                minVersion: ApiVersionsRequest.versions.lowerBound,
+                                maxVersion: ApiVersionsRequest.versions.upperBound))
+        advertised.sort { $0.apiKey < $1.apiKey }
+        registry.register(ApiVersionsHandler(advertised: advertised))
+        return registry
+    }
+
+    /// Serves until `shutdown()`; then drains and flushes. `onListening` gets the bound port.
+    public func run(onListening: @Sendable (Int) -> Void = { _ in }) async throws {
+        let channel = try await server.bind(group: group)
+        let port = channel.localAddress?.port ?? state.config.listeners[0].port
+        state.logger.info("listening", metadata: ["listener": "\(state.config.listeners[0])", "port": "\(port)",
+                                                  "cluster.id": "\(state.identity.clusterId)"])
+        onListening(port)
+        let retention = Task { await self.retentionLoop() }
+        for await _ in stopSignal.stream { break }
+        state.logger.info("shutting down: no new connections, draining in-flight requests")
+        retention.cancel()
+        try? await channel.close()
+        server.connections.closeInputs()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while server.connections.count > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        server.connections.closeAll()
+        await state.groups.shutdown()
+        do {
+            try state.logs.flushAll()
+        } catch {
+            state.logger.error("flush on shutdown failed", metadata: ["error": "\(error)"])
+        }
+        state.logs.close()
+        try await group.shutdownGracefully()
+        state.logger.info("stopped")
+    }
+
+    public func shutdown() {
+        stopSignal.continuation.yield()
+    }
+
+    private func retentionLoop() async {
+        let interval = Duration.milliseconds(state.config.logRetentionCheckIntervalMs)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
+            let deleted = state.logs.enforceRetention(now: BrokerState.nowMs())
+            if deleted > 0 { state.logger.info("retention deleted segments", metadata: ["count": "\(deleted)"]) }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import KafkaWire
+
+/// DescribeCluster: this one broker, also its own controller.
+struct DescribeClusterHandler: ApiHandler {
+    let state: BrokerState
+
+    func handle(_ request: DescribeClusterRequest, context: RequestContext) async -> DescribeClusterResponse? {
+        let listener = state.config.advertised
+        return DescribeClusterResponse(
+            endpointType: 1,
+            clusterId: state.identity.clusterId,
+            controllerId: state.nodeId,
+            brokers: [.init(brokerId: state.nodeId, host: listener.host, port: Int32(listener.port))],
+            clusterAuthorizedOperations: Int32.min
+        )
+    }
+}

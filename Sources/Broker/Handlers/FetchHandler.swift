@@ -1,0 +1,89 @@
+import KafkaWire
+import LogStorage
+import NIOCore
+
+/// Fetch: whole batches from each partition, waiting up to max_wait_ms for min_bytes.
+/// No fetch sessions: every answer has session id 0, which tells clients to send full requests.
+struct FetchHandler: ApiHandler {
+    let state: BrokerState
+
+    func handle(_ request: FetchRequest, context: RequestContext) async -> FetchResponse? {
+        var response = read(request, context: context)
+        let minBytes = max(Int(request.minBytes), 1)
+        if request.maxWaitMs > 0, response.byteCount < minBytes, !response.hasErrors {
+            await waitForData(request)
+            response = read(request, context: context)
+        }
+        return response.message
+    }
+
+    private struct Assembled {
+        var message = FetchResponse()
+        var byteCount = 0
+        var hasErrors = false
+    }
+
+    private func read(_ request: FetchRequest, context: RequestContext) -> Assembled {
+        var out = Assembled()
+        var budget = request.maxBytes > 0 ? Int(request.maxBytes) : Int.max
+        let readCommitted = request.isolationLevel == 1
+        for topic in request.topics {
+            var partitions: [FetchResponse.PartitionData] = []
+            for p in topic.partitions {
+                var data = FetchResponse.PartitionData(partitionIndex: p.partition, highWatermark: -1,
+                                                       abortedTransactions: readCommitted ? [] : nil, records: ByteBuffer())
+                guard let log = state.logs.partition(TopicPartition(topic: topic.topic, partition: p.partition)) else {
+                    data.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
+                    out.hasErrors = true
+                    partitions.append(data)
+                    continue
+                }
+                // KIP-74: the first batch is returned whole even past the limits, so a
+                // consumer always makes progress; after that the budgets apply.
+                let limit = out.byteCount == 0 ? max(Int(p.partitionMaxBytes), 1) : min(Int(p.partitionMaxBytes), budget)
+                do {
+                    if limit > 0 {
+                        let result = try log.read(from: p.fetchOffset, maxBytes: limit)
+                        data.records = result.records
+                        data.highWatermark = result.highWatermark
+                        data.logStartOffset = result.logStartOffset
+                        out.byteCount += result.records.readableBytes
+                        budget -= result.records.readableBytes
+                    } else {
+                        data.highWatermark = log.logEndOffset
+                        data.logStartOffset = log.logStartOffset
+                    }
+                    data.lastStableOffset = data.highWatermark
+                } catch {
+                    data.errorCode = error.errorCode.rawValue
+                    data.highWatermark = log.logEndOffset
+                    data.lastStableOffset = log.logEndOffset
+                    data.logStartOffset = log.logStartOffset
+                    out.hasErrors = true
+                }
+                partitions.append(data)
+            }
+            out.message.responses.append(.init(topic: topic.topic, partitions: partitions))
+        }
+        return out
+    }
+
+    /// Waits until any requested partition grows past the fetch offset, or max_wait_ms.
+    private func waitForData(_ request: FetchRequest) async {
+        let timeout = Duration.milliseconds(Int64(request.maxWaitMs))
+        let targets = request.topics.flatMap { t in
+            t.partitions.compactMap { p in
+                state.logs.partition(TopicPartition(topic: t.topic, partition: p.partition)).map { ($0, p.fetchOffset) }
+            }
+        }
+        guard !targets.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            for (log, offset) in targets {
+                group.addTask { await log.waitForAppend(after: offset, timeout: timeout) }
+            }
+            // The first partition with data (or the first timeout) ends the wait.
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}

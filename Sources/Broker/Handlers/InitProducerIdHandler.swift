@@ -1,0 +1,19 @@
+import KafkaWire
+
+/// InitProducerId for idempotent producers: a fresh producer id with epoch 0.
+/// Transactional ids are refused: transactions are not offered (and not advertised).
+struct InitProducerIdHandler: ApiHandler {
+    let state: BrokerState
+
+    func handle(_ request: InitProducerIdRequest, context: RequestContext) async -> InitProducerIdResponse? {
+        if request.transactionalId != nil {
+            return InitProducerIdResponse(errorCode: KafkaErrorCode.coordinatorNotAvailable.rawValue, producerId: -1, producerEpoch: -1)
+        }
+        do {
+            return InitProducerIdResponse(producerId: try state.producerIds.next(), producerEpoch: 0)
+        } catch {
+            state.logger.error("could not persist producer id block", metadata: ["error": "\(error)"])
+            return InitProducerIdResponse(errorCode: KafkaErrorCode.kafkaStorageError.rawValue, producerId: -1, producerEpoch: -1)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import KafkaWire
+import LogStorage
+
+/// Metadata: this one broker, and the topics asked for (all of them for a null list).
+struct MetadataHandler: ApiHandler {
+    let state: BrokerState
+
+    func handle(_ request: MetadataRequest, context: RequestContext) async -> MetadataResponse? {
+        let advertised = state.config.advertised
+        var response = MetadataResponse(
+            brokers: [.init(nodeId: state.nodeId, host: advertised.host, port: Int32(advertised.port))],
+            clusterId: state.identity.clusterId,
+            controllerId: state.nodeId,
+            clusterAuthorizedOperations: Int32.min
+        )
+        var topics = state.logs.topics()
+        let names: [String]
+        if let requested = request.topics {
+            names = requested.compactMap(\.name)
+        } else {
+            names = topics.keys.sorted()
+        }
+        // Before v4 every request may auto-create; from v4 the client says whether it wants to.
+        let allowCreate = state.config.autoCreateTopics && (context.apiVersion < 4 || request.allowAutoTopicCreation)
+        for name in names {
+            if topics[name] == nil, allowCreate, request.topics != nil {
+                if let error = TopicNames.validate(name) {
+                    response.topics.append(.init(errorCode: error.rawValue, name: name))
+                    continue
+                }
+                do {
+                    try state.logs.createTopic(name, partitions: state.config.numPartitions, overrides: [:])
+                    state.logger.info("auto-created topic", metadata: ["topic": "\(name)"])
+                } catch {
+                    state.logger.warning("auto-create failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+                }
+                topics = state.logs.topics()
+            }
+            guard let topic = topics[name] else {
+                response.topics.append(.init(errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: name))
+                continue
+            }
+            response.topics.append(.init(
+                name: name,
+                partitions: (0..<topic.partitionCount).map { p in
+                    .init(partitionIndex: p, leaderId: state.nodeId, leaderEpoch: 0,
+                          replicaNodes: [state.nodeId], isrNodes: [state.nodeId])
+                },
+                topicAuthorizedOperations: Int32.min
+            ))
+        }
+        return response
+    }
+}

@@ -1,0 +1,9 @@
+/// What a handler knows about the request besides its body.
+public struct RequestContext: Sendable {
+    public var connectionId: UInt64
+    public var clientId: String?
+    public var clientAddress: String
+    public var listener: String
+    public var apiVersion: Int16
+    public var correlationId: Int32
+}

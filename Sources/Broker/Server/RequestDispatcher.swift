@@ -1,0 +1,73 @@
+import KafkaWire
+import Logging
+import NIOCore
+
+/// Turns one request frame into what the connection does next.
+struct RequestDispatcher: Sendable {
+    enum Outcome: Sendable {
+        case respond(ByteBuffer)
+        case noResponse
+        /// Close the connection, as Kafka does for requests it cannot parse or serve.
+        case close(reason: String)
+    }
+
+    let registry: HandlerRegistry
+    let logger: Logger
+
+    func dispatch(frame: ByteBuffer, connection: ConnectionInfo) async -> Outcome {
+        let request: KafkaRequestFrame
+        do {
+            request = try KafkaRequestFrame(frame: frame)
+        } catch {
+            return .close(reason: "unparsable request header (\(error))")
+        }
+        let key = request.apiKey
+        let version = request.apiVersion
+        guard let handler = registry.handler(for: key) else {
+            return .close(reason: "unsupported API key \(key.rawValue)")
+        }
+        guard handler.versions.contains(version) else {
+            // A client probing with a newer ApiVersions gets a v0 answer naming our range,
+            // then retries; any other unsupported version is a protocol error.
+            if key == .apiVersions {
+                return respondUnsupportedApiVersions(request, range: handler.versions)
+            }
+            return .close(reason: "unsupported version \(version) of \(key.name)")
+        }
+        let context = RequestContext(
+            connectionId: connection.id,
+            clientId: request.header.clientId,
+            clientAddress: connection.remoteAddress,
+            listener: connection.listener,
+            apiVersion: version,
+            correlationId: request.correlationId
+        )
+        do {
+            guard let response = try await handler.run(request, context) else { return .noResponse }
+            return .respond(response)
+        } catch {
+            return .close(reason: "malformed \(key.name) v\(version) request (\(error))")
+        }
+    }
+
+    private func respondUnsupportedApiVersions(_ request: KafkaRequestFrame, range: ClosedRange<Int16>) -> Outcome {
+        let body = ApiVersionsResponse(
+            errorCode: KafkaErrorCode.unsupportedVersion.rawValue,
+            apiKeys: [.init(apiKey: KafkaApiKey.apiVersions.rawValue, minVersion: range.lowerBound, maxVersion: range.upperBound)]
+        )
+        var out = ByteBuffer()
+        do {
+            try body.encodeResponseFrame(version: 0, correlationId: request.correlationId, into: &out)
+            return .respond(out)
+        } catch {
+            return .close(reason: "could not encode ApiVersions fallback (\(error))")
+        }
+    }
+}
+
+/// Who is on the other end of a connection.
+struct ConnectionInfo: Sendable {
+    let id: UInt64
+    let remoteAddress: String
+    let listener: String
+}
