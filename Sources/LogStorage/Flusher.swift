@@ -80,9 +80,12 @@ final class Flusher: @unchecked Sendable {
             let round = Array(immediate.values)
             immediate = [:]
             condition.unlock()
-            for log in round {
+            // Writeback of every file first, then the fsyncs: they then share journal commits.
+            let tickets = round.map { ($0, $0.beginFlush()) }
+            for (log, ticket) in tickets {
+                guard let ticket else { continue }
                 do {
-                    try log.flush()
+                    try log.finishFlush(ticket)
                 } catch {
                     logger.error("flush of \(log.topicPartition) failed: \(error.message)")
                 }

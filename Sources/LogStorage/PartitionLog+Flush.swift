@@ -1,8 +1,6 @@
 extension PartitionLog {
-    /// fsyncs every segment holding unflushed bytes, then writes the index entries
-    /// those bytes cover and releases the durability waiters they satisfy. Runs
-    /// without the lock held during the fsyncs, so appends and reads go on.
-    func flush() throws(StorageError) {
+    /// What one flush covers, taken under the lock.
+    struct FlushTicket {
         struct Target {
             var path: String
             var baseOffset: Int64
@@ -10,27 +8,52 @@ extension PartitionLog {
             var nextOffset: Int64
             var syncDirectory: Bool
         }
-        let snapshot: (targets: [Target], end: Int64)? = state.withLock { state in
+        var targets: [Target]
+        var end: Int64
+    }
+
+    /// fsyncs every segment holding unflushed bytes, then writes the index entries
+    /// those bytes cover and releases the durability waiters they satisfy.
+    func flush() throws(StorageError) {
+        guard let ticket = beginFlush() else { return }
+        try finishFlush(ticket)
+    }
+
+    /// First half of a flush: notes what is unflushed now and starts its writeback
+    /// (the flusher does this for every partition of a round before any fsync).
+    func beginFlush() -> FlushTicket? {
+        let ticket: FlushTicket? = state.withLock { state in
             guard state.failure == nil else { return nil }
             state.unflushedMessages = 0
             state.unflushedSince = nil
             let targets = state.segments.filter { !$0.isFlushed || $0.needsDirectorySync }.map {
-                Target(path: $0.logPath, baseOffset: $0.baseOffset, size: $0.size, nextOffset: $0.nextOffset, syncDirectory: $0.needsDirectorySync)
+                FlushTicket.Target(
+                    path: $0.logPath, baseOffset: $0.baseOffset, size: $0.size, nextOffset: $0.nextOffset,
+                    syncDirectory: $0.needsDirectorySync)
             }
-            return (targets, state.logEndOffset)
+            return FlushTicket(targets: targets, end: state.logEndOffset)
         }
-        guard let snapshot else { return }
-        var synced: [Target] = []
-        do {
-            for target in snapshot.targets {
-                do {
+        guard let ticket else { return nil }
+        for target in ticket.targets {
+            try? files.withDescriptor(target.path) { (fd) throws(StorageError) in FileIO.startWriteback(fd) }
+        }
+        return ticket
+    }
+
+    /// Second half: the fsyncs (without the lock, so appends and reads go on), then
+    /// the bookkeeping under it.
+    func finishFlush(_ ticket: FlushTicket) throws(StorageError) {
+        var synced: [FlushTicket.Target] = []
+        do throws(StorageError) {
+            for target in ticket.targets {
+                do throws(StorageError) {
                     try files.withDescriptor(target.path) { (fd) throws(StorageError) in try FileIO.sync(fd, path: target.path) }
                     synced.append(target)
                 } catch where !FileIO.exists(target.path) {
                     continue  // deleted by retention meanwhile: nothing left to make durable
                 }
             }
-            if snapshot.targets.contains(where: \.syncDirectory) { try FileIO.syncDirectory(directory) }
+            if ticket.targets.contains(where: \.syncDirectory) { try FileIO.syncDirectory(directory) }
         } catch {
             // After a failed fsync the page cache may have dropped the data (Linux
             // marks the pages clean): the only safe answer is to stop serving.
@@ -50,7 +73,7 @@ extension PartitionLog {
             } catch {
                 return .failure(error)
             }
-            state.durableOffset = max(state.durableOffset, snapshot.end)
+            state.durableOffset = max(state.durableOffset, ticket.end)
             let durable = state.durableOffset
             let ready = state.durableWaiters.filter { $0.offset < durable }
             state.durableWaiters.removeAll { $0.offset < durable }

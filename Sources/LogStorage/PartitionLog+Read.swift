@@ -58,8 +58,10 @@ extension PartitionLog {
                 }
             }
             let (header, position) = first!
-            // Frames add 48 bytes per batch to the wire size; read with room for that.
-            let budget = Int64(max(header.frameSize, maxBytes + maxBytes / 2 + 4096))
+            // Frames add 48 bytes per batch to the wire size: read with room for the
+            // headers of as many batches as the first one's size suggests.
+            let frames = maxBytes / max(Int(header.wireLength), RecordBatchHeader.size) + 1
+            let budget = Int64(max(header.frameSize, maxBytes + frames * FrameHeader.size))
             let length = Int(min(plan.end - position, budget))
             return try readFrames(fd: fd, path: plan.path, at: position, length: length, maxBytes: maxBytes)
         }
@@ -70,33 +72,42 @@ extension PartitionLog {
     /// the headers before it.
     private func readFrames(fd: Int32, path: String, at position: Int64, length: Int, maxBytes: Int) throws(StorageError) -> ByteBuffer {
         var buffer = ByteBufferAllocator().buffer(capacity: length)
+        var firstBody = 0
         try buffer.write(count: length) { (raw) throws(StorageError) -> Int in
             let got = try FileIO.read(fd, into: raw.baseAddress!, count: length, at: position, path: path)
             guard got == length else {
                 throw StorageError(.kafkaStorageError, "read \(path): \(got) of \(length) bytes at \(position)")
             }
+            // The first body stays where it is (the buffer starts after its header);
+            // later bodies move down to follow it.
             var source = 0
-            var target = 0
+            var target = FrameHeader.size
+            var served = 0
             while let header = FrameHeader.parse(UnsafeRawBufferPointer(raw), at: source), source + header.frameSize <= got {
-                if target > 0 && target + Int(header.wireLength) > maxBytes { break }
+                if served > 0 && served + Int(header.wireLength) > maxBytes { break }
                 guard FrameHeader.checksumMatches(UnsafeRawBufferPointer(raw), at: source, header: header) else {
-                    if target > 0 { break }  // serve what precedes it; the next fetch gets the error
+                    if served > 0 { break }  // serve what precedes it; the next fetch gets the error
                     throw corruption(
                         path, position: position + Int64(source),
                         detail: "CRC mismatch in the frame of offsets \(header.baseOffset)…\(header.lastOffset)")
                 }
                 let body = try openBody(header, raw: raw, frameStart: source, path: path, position: position)
-                if body.start != target {
+                if served == 0 {
+                    firstBody = body.start
+                    target = body.start
+                } else if body.start != target {
                     (raw.baseAddress! + target).copyMemory(from: raw.baseAddress! + body.start, byteCount: body.count)
                 }
                 target += body.count
+                served += body.count
                 source += header.frameSize
             }
-            if target == 0 {
+            if served == 0 {
                 throw corruption(path, position: position, detail: "no valid frame where the index points")
             }
             return target
         }
+        buffer.moveReaderIndex(forwardBy: firstBody)
         return buffer
     }
 
