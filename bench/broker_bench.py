@@ -20,6 +20,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 ROOT = Path(__file__).resolve().parents[1]
+BULWARK = str(ROOT / ".build/release/bulwark")
 WORDS = ("tenant order amount region eu-west us-east payment audit ledger invoice status ok refund "
          "customer account balance currency EUR USD timestamp shipment warehouse sku quantity").split()
 
@@ -76,7 +77,7 @@ class Bulwark:
         conf = Path(self.dir) / "server.properties"
         conf.write_text(f"listeners=PLAINTEXT://127.0.0.1:{self.port}\nlog.dirs={self.dir}/data\n"
                         f"bulwark.durability={durability}\nnum.partitions=1\n")
-        self.proc = subprocess.Popen([str(ROOT / ".build/release/bulwark"), "serve", "--config", str(conf)],
+        self.proc = subprocess.Popen([BULWARK, "serve", "--config", str(conf)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port, self.proc)
         self.bootstrap = f"127.0.0.1:{self.port}"
@@ -201,7 +202,9 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--tansu", required=True)
+    ap.add_argument("--bulwark", default=BULWARK, help="the bulwark binary (default: the release build)")
     args = ap.parse_args()
+    globals()["BULWARK"] = args.bulwark
     rec_1k, rec_100 = corpus(1024), corpus(100)
     results = {}
 
