@@ -11,7 +11,7 @@ extension PartitionLog {
             try checkServing(state)
             return try append(&records, validated: validated, now: now, state: &state)
         }
-        for waiter in outcome.appendWaiters { waiter.continuation.resume() }
+        for continuation in outcome.appendWaiters { continuation.resume() }
         if outcome.flushNow { flusher.requestFlush(self) }
         if let delay = outcome.flushAfter { flusher.scheduleFlush(self, after: delay) }
         return outcome.result
@@ -19,7 +19,7 @@ extension PartitionLog {
 
     struct AppendOutcome {
         var result: AppendResult
-        var appendWaiters: [AppendWaiter] = []
+        var appendWaiters: [CheckedContinuation<Void, Never>] = []
         var flushNow = false
         var flushAfter: Duration?
     }

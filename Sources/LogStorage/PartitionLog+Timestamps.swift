@@ -5,28 +5,35 @@ extension PartitionLog {
     /// ListOffsets by timestamp: the first offset at or after the log start whose
     /// record timestamp is ≥ `ts`, with that timestamp; nil if there is none.
     public func offset(forTimestamp ts: Int64) throws(StorageError) -> (offset: Int64, timestamp: Int64)? {
-        let (plans, start) = try state.withLock { (state) throws(StorageError) -> ([ReadPlan], Int64) in
-            try checkServing(state)
-            var plans: [ReadPlan] = []
-            let interval = state.config.indexIntervalBytes
-            let first = state.segmentIndex(containing: state.logStartOffset)
-            for i in first..<state.segments.count where state.segments[i].maxTimestamp >= ts && !state.segments[i].isEmpty {
+        // One candidate segment at a time: the first whose largest timestamp reaches
+        // `ts` almost always holds the answer, so later indexes stay unloaded.
+        var after = Int64.min
+        while true {
+            let candidate = try state.withLock { (state) throws(StorageError) -> (ReadPlan, Int64)? in
+                try checkServing(state)
+                let first = state.segmentIndex(containing: state.logStartOffset)
+                guard
+                    let i = state.segments.indices.dropFirst(first).first(where: {
+                        state.segments[$0].baseOffset > after && state.segments[$0].maxTimestamp >= ts && !state.segments[$0].isEmpty
+                    })
+                else { return nil }
+                let interval = state.config.indexIntervalBytes
                 try loadIndexesIfNeeded(&state.segments[i], interval: interval)
                 let segment = state.segments[i]
                 let from = max(segment.timeLookup(ts), state.logStartOffset)
-                plans.append(
-                    ReadPlan(
-                        path: segment.logPath, start: segment.indexLookup(from).position, end: segment.size,
-                        highWatermark: state.logEndOffset, logStartOffset: state.logStartOffset))
+                let plan = ReadPlan(
+                    path: segment.logPath, start: segment.indexLookup(from).position, end: segment.size,
+                    highWatermark: state.logEndOffset, logStartOffset: state.logStartOffset)
+                return (plan, segment.baseOffset)
             }
-            return (plans, state.logStartOffset)
-        }
-        for plan in plans {
-            if let found = try findRecord(in: plan, minimumOffset: start, where: { $0 >= ts }, batchQualifies: { $0.maxTimestamp >= ts }) {
+            guard let (plan, base) = candidate else { return nil }
+            if let found = try findRecord(
+                in: plan, minimumOffset: plan.logStartOffset, where: { $0 >= ts }, batchQualifies: { $0.maxTimestamp >= ts })
+            {
                 return found
             }
+            after = base
         }
-        return nil
     }
 
     /// ListOffsets MAX_TIMESTAMP: the largest timestamp and the offset of the first

@@ -76,63 +76,86 @@ public final class PartitionLog: Sendable {
     }
 
     /// Returns when `logEndOffset > offset` or after `timeout`, for Fetch long polling.
-    /// A waiter costs one entry in a dictionary and one sleeping task.
+    /// A waiter costs one dictionary entry and one sleeping task.
     public func waitForAppend(after offset: Int64, timeout: Duration) async {
         let id: UInt64? = state.withLock { state in
             if state.logEndOffset > offset || state.failure != nil { return nil }
             let id = state.nextWaiterID
             state.nextWaiterID += 1
+            state.appendWaiters[id] = .pending
             return id
         }
         guard let id else { return }
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            self?.resumeAppendWaiter(id)
+            do {
+                try await Task.sleep(for: timeout)
+            } catch {
+                return  // cancelled: the waiter was woken otherwise
+            }
+            self?.expireAppendWaiter(id)
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let registered = state.withLock { state in
-                    if state.logEndOffset > offset || state.failure != nil || Task.isCancelled { return false }
-                    state.appendWaiters[id] = AppendWaiter(after: offset, continuation: continuation)
+                    guard case .pending = state.appendWaiters[id], state.logEndOffset <= offset, state.failure == nil else {
+                        state.appendWaiters[id] = nil
+                        return false
+                    }
+                    state.appendWaiters[id] = .waiting(after: offset, continuation)
                     return true
                 }
                 if !registered { continuation.resume() }
             }
         } onCancel: {
-            resumeAppendWaiter(id)
+            expireAppendWaiter(id)
         }
         timer.cancel()
+        state.withLock { _ = $0.appendWaiters.removeValue(forKey: id) }
     }
 
-    private func resumeAppendWaiter(_ id: UInt64) {
-        let waiter = state.withLock { $0.appendWaiters.removeValue(forKey: id) }
-        waiter?.continuation.resume()
+    /// Timeout or cancellation: wakes the waiter, or marks it so it does not wait.
+    private func expireAppendWaiter(_ id: UInt64) {
+        let continuation: CheckedContinuation<Void, Never>? = state.withLock { state in
+            switch state.appendWaiters[id] {
+            case .waiting(_, let continuation):
+                state.appendWaiters[id] = nil
+                return continuation
+            case .pending:
+                state.appendWaiters[id] = .expired
+                return nil
+            case .expired, nil:
+                return nil
+            }
+        }
+        continuation?.resume()
     }
 
-    /// Takes the append waiters a new log end offset satisfies (resume them unlocked).
-    static func takeSatisfiedAppendWaiters(_ state: inout PartitionState) -> [AppendWaiter] {
+    /// Takes the waiters a new log end offset satisfies (resume them unlocked).
+    static func takeSatisfiedAppendWaiters(_ state: inout PartitionState) -> [CheckedContinuation<Void, Never>] {
         guard !state.appendWaiters.isEmpty else { return [] }
         let end = state.logEndOffset
-        var ready: [AppendWaiter] = []
-        for (id, waiter) in state.appendWaiters where waiter.after < end {
-            ready.append(waiter)
-            state.appendWaiters[id] = nil
+        var ready: [CheckedContinuation<Void, Never>] = []
+        for (id, waiter) in state.appendWaiters {
+            if case .waiting(let after, let continuation) = waiter, after < end {
+                ready.append(continuation)
+                state.appendWaiters[id] = nil
+            }
         }
         return ready
     }
 
     /// Stops serving: pending waiters are released with `failure`, files are closed.
     func shutDown(_ failure: StorageError) {
-        let (durable, appends) = state.withLock { state -> ([DurableWaiter], [AppendWaiter]) in
+        let (durable, appends) = state.withLock { state -> ([DurableWaiter], [CheckedContinuation<Void, Never>]) in
             if state.failure == nil { state.failure = failure }
             let durable = state.durableWaiters
             state.durableWaiters = []
-            let appends = Array(state.appendWaiters.values)
-            state.appendWaiters = [:]
+            let appends = state.appendWaiters.values.compactMap(\.continuation)
+            state.appendWaiters = state.appendWaiters.mapValues { _ in .expired }
             return (durable, appends)
         }
         for waiter in durable { waiter.continuation.resume(throwing: failure) }
-        for waiter in appends { waiter.continuation.resume() }
+        for continuation in appends { continuation.resume() }
         files.forgetAll(under: directory)
     }
 

@@ -46,7 +46,15 @@ struct DurableWaiter: Sendable {
     var continuation: CheckedContinuation<Void, any Error>
 }
 
-struct AppendWaiter: Sendable {
-    var after: Int64
-    var continuation: CheckedContinuation<Void, Never>
+/// A Fetch long-poll waiter. `pending` covers the moment between taking an id and
+/// registering the continuation, so a timeout or cancellation in that window is
+/// remembered (`expired`) instead of lost.
+enum AppendWaiter: Sendable {
+    case pending
+    case waiting(after: Int64, CheckedContinuation<Void, Never>)
+    case expired
+
+    var continuation: CheckedContinuation<Void, Never>? {
+        if case .waiting(_, let continuation) = self { continuation } else { nil }
+    }
 }

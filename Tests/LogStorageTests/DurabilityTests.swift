@@ -110,6 +110,26 @@ import Testing
         #expect(start.duration(to: clock.now) < .seconds(10))
         // Already satisfied: returns at once.
         await log.waitForAppend(after: 0, timeout: .seconds(30))
+        #expect(log.state.withLock { $0.appendWaiters.isEmpty })
+    }
+
+    @Test func waitForAppendHonoursTinyTimeoutsAndCancellation() async throws {
+        let dir = TempDirectory()
+        let manager = try Fixtures.manager(dir)
+        defer { manager.close() }
+        try manager.createTopic("t", partitions: 1, overrides: [:])
+        let log = try #require(manager.partition(tp))
+        let clock = ContinuousClock()
+        let quick = await clock.measure {
+            for _ in 0..<200 { await log.waitForAppend(after: 10, timeout: .zero) }
+        }
+        #expect(quick < .seconds(10))
+        let waiter = Task { await log.waitForAppend(after: 10, timeout: .seconds(600)) }
+        try await Task.sleep(for: .milliseconds(20))
+        waiter.cancel()
+        let cancelled = await clock.measure { await waiter.value }
+        #expect(cancelled < .seconds(10))
+        try await waitUntil { log.state.withLock { $0.appendWaiters.isEmpty } }
     }
 }
 
