@@ -17,12 +17,19 @@ final class FrameScanner {
     private var bufferStart: Int64 = 0
     private var bufferCount = 0
 
+    /// Bytes read at once when frames are checked (whole frames are needed).
+    private let chunkSize: Int
+    /// Bytes read at once when only headers are needed: a cold start reads a
+    /// header, not the megabyte after it.
+    private static let headerWindow = 4096
+
     init(fd: Int32, path: String, from position: Int64, end: Int64, chunkSize: Int = 1 << 20) {
         self.fd = fd
         self.path = path
         self.position = position
         self.end = end
-        self.buffer = .allocate(byteCount: chunkSize, alignment: 16)
+        self.chunkSize = chunkSize
+        self.buffer = .allocate(byteCount: Self.headerWindow, alignment: 16)
     }
 
     deinit { buffer.deallocate() }
@@ -33,7 +40,7 @@ final class FrameScanner {
         guard end - position >= Int64(FrameHeader.size) else {
             return .invalid(position: position, reason: "\(end - position) bytes at the end, shorter than a frame header")
         }
-        try ensure(FrameHeader.size)
+        try ensure(FrameHeader.size, readAhead: verify ? chunkSize : Self.headerWindow)
         let offset = Int(position - bufferStart)
         guard let header = FrameHeader.parse(UnsafeRawBufferPointer(buffer), at: offset) else {
             return .invalid(position: position, reason: "no valid frame header")
@@ -44,7 +51,7 @@ final class FrameScanner {
         }
         var checksumOK = true
         if verify {
-            try ensure(frameSize)
+            try ensure(frameSize, readAhead: chunkSize)
             checksumOK = FrameHeader.checksumMatches(
                 UnsafeRawBufferPointer(buffer), at: Int(position - bufferStart), header: header)
         }
@@ -53,14 +60,15 @@ final class FrameScanner {
         return .frame(header, position: start, checksumOK: checksumOK)
     }
 
-    /// Makes `count` bytes from `position` available in the buffer.
-    private func ensure(_ count: Int) throws(StorageError) {
+    /// Makes `count` bytes from `position` available in the buffer, reading
+    /// `readAhead` bytes (or what is left of the file) if it must read.
+    private func ensure(_ count: Int, readAhead: Int) throws(StorageError) {
         if position >= bufferStart, position + Int64(count) <= bufferStart + Int64(bufferCount) { return }
-        if count > buffer.count {
+        let want = Int(min(Int64(max(count, readAhead)), end - position))
+        if want > buffer.count {
             buffer.deallocate()
-            buffer = .allocate(byteCount: count, alignment: 16)
+            buffer = .allocate(byteCount: want, alignment: 16)
         }
-        let want = Int(min(Int64(buffer.count), end - position))
         bufferCount = try FileIO.read(fd, into: buffer.baseAddress!, count: want, at: position, path: path)
         bufferStart = position
         guard bufferCount >= count else {

@@ -106,33 +106,37 @@ public final class LogManager: Sendable {
                 }
                 try FileIO.removeTree(topicsDirectory + "/" + name)
             }
-            var topics: [String: TopicEntry] = [:]
+            var configs: [String: LogConfig] = [:]
+            var jobs: [(TopicPartition, LogConfig)] = []
             for (name, topic) in metadata.sorted(by: { $0.key < $1.key }) {
-                let config: LogConfig
                 do {
-                    config = try defaults.applying(topic.overrides)
+                    configs[name] = try defaults.applying(topic.overrides)
                 } catch {
                     logger.error("topic \(name) has an invalid stored config (\(error)); using the defaults")
-                    config = defaults
+                    configs[name] = defaults
                 }
-                var partitions: [PartitionLog] = []
-                for p in 0..<topic.partitions {
-                    let tp = TopicPartition(topic: name, partition: p)
-                    let dir = partitionDirectory(tp)
-                    if FileIO.exists(dir) {
-                        partitions.append(
-                            try PartitionLog.open(
-                                tp, directory: dir, config: config, durability: durability, files: files, flusher: flusher,
-                                logger: logger, now: now))
-                    } else {
-                        logger.error("partition directory \(dir) is missing; starting it empty")
-                        partitions.append(
-                            try PartitionLog.create(
-                                tp, directory: dir, config: config, durability: durability, files: files, flusher: flusher,
-                                logger: logger, now: now))
-                    }
+                for p in 0..<topic.partitions { jobs.append((TopicPartition(topic: name, partition: p), configs[name]!)) }
+            }
+            let (durability, files, flusher, logger) = (self.durability, self.files, self.flusher, self.logger)
+            let directories = jobs.map { partitionDirectory($0.0) }
+            let work = jobs
+            let logs = try ParallelWork.run(work.count) { (i) throws(StorageError) -> PartitionLog in
+                let (tp, config) = work[i]
+                if FileIO.exists(directories[i]) {
+                    return try PartitionLog.open(
+                        tp, directory: directories[i], config: config, durability: durability, files: files, flusher: flusher,
+                        logger: logger, now: now)
                 }
-                topics[name] = TopicEntry(overrides: topic.overrides, config: config, partitions: partitions)
+                logger.error("partition directory \(directories[i]) is missing; starting it empty")
+                return try PartitionLog.create(
+                    tp, directory: directories[i], config: config, durability: durability, files: files, flusher: flusher,
+                    logger: logger, now: now)
+            }
+            var topics: [String: TopicEntry] = [:]
+            for log in logs {
+                let name = log.topicPartition.topic
+                topics[name, default: TopicEntry(overrides: metadata[name]!.overrides, config: configs[name]!, partitions: [])]
+                    .partitions.append(log)
             }
             for name in FileIO.list(topicsDirectory) where !isKnownPartitionDirectory(name, topics) {
                 logger.warning("ignoring \(topicsDirectory)/\(name): no topic metadata claims it")

@@ -55,9 +55,9 @@ extension PartitionLog {
         let totalSize = headers.reduce(0) { $0 + $1.frameSize }
         let recordCount = Int64(validated.recordCount)
 
-        if !state.active.canHold(frameSize: totalSize, records: recordCount, segmentBytes: config.segmentBytes)
-            || shouldRollByTime(state.active, config: config, now: now)
-        {
+        var rollNow = !state.active.canHold(frameSize: totalSize, records: recordCount, segmentBytes: config.segmentBytes)
+        if !rollNow { rollNow = try shouldRollByTime(&state, config: config, now: now) }
+        if rollNow {
             try roll(&state, now: now)
         }
         let position = state.active.size
@@ -170,9 +170,10 @@ extension PartitionLog {
         }
     }
 
-    func shouldRollByTime(_ segment: Segment, config: LogConfig, now: Int64) -> Bool {
-        guard !segment.isEmpty else { return false }
-        let since = segment.rollingTimestamp ?? segment.createdMs
+    func shouldRollByTime(_ state: inout PartitionState, config: LogConfig, now: Int64) throws(StorageError) -> Bool {
+        guard !state.active.isEmpty else { return false }
+        if !state.active.rollingTimestampKnown { try readRollingTimestamp(&state.active) }
+        let since = state.active.rollingTimestamp ?? state.active.createdMs
         return now - since > config.segmentMs
     }
 

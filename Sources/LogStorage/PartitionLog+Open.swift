@@ -39,7 +39,7 @@ extension PartitionLog {
             guard name.hasSuffix(".log") else { return nil }
             return Int64(name.dropLast(4))
         }.sorted()
-        let checkpoint = readLogStartCheckpoint(directory, logger: logger)
+        let checkpoint = names.contains(logStartFile) ? readLogStartCheckpoint(directory, logger: logger) : nil
         guard !bases.isEmpty else {
             let base = checkpoint ?? 0
             let segment = Segment(baseOffset: base, directory: directory, createdMs: now)
@@ -67,7 +67,9 @@ extension PartitionLog {
                 break
             }
         }
-        try log.readRollingTimestamp(&segments[segments.count - 1])
+        // segment.ms counts from the active segment's first batch: read when first needed.
+        segments[segments.count - 1].rollingTimestamp = nil
+        segments[segments.count - 1].rollingTimestampKnown = segments[segments.count - 1].isEmpty
         let end = segments[segments.count - 1].nextOffset
         let start = min(max(segments[0].baseOffset, checkpoint ?? 0), end)
         log.state.withLock { state in
@@ -159,7 +161,10 @@ extension PartitionLog {
                 step = next
                 lookahead = nil
             } else {
-                step = try scanner.next(verify: true)
+                // The frame an index entry points to was fsynced before the entry was
+                // written: its header is checked against the entry, its bytes are not
+                // re-read. Everything after it is CRC-checked.
+                step = try scanner.next(verify: !(first && trusted != nil))
             }
             switch step {
             case .end:
@@ -215,7 +220,8 @@ extension PartitionLog {
     }
 
     /// segment.ms counts from the first batch of the active segment.
-    private func readRollingTimestamp(_ segment: inout Segment) throws(StorageError) {
+    func readRollingTimestamp(_ segment: inout Segment) throws(StorageError) {
+        segment.rollingTimestampKnown = true
         guard !segment.isEmpty else { return }
         let path = segment.logPath
         let header = try files.withDescriptor(path) { (fd) throws(StorageError) -> FrameHeader? in

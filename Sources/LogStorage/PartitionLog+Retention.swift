@@ -6,7 +6,7 @@ extension PartitionLog {
         let doomed = try state.withLock { (state) throws(StorageError) -> [Segment] in
             guard state.failure == nil else { return [] }
             let config = state.config
-            if shouldRollByTime(state.active, config: config, now: now) { try roll(&state, now: now) }
+            if try shouldRollByTime(&state, config: config, now: now) { try roll(&state, now: now) }
             var count = 0
             if config.retentionMs >= 0 {
                 while count < state.segments.count,

@@ -30,6 +30,8 @@ struct Segment: Sendable {
     var offsetOfMaxTimestamp: Int64 = -1
     /// segment.ms counts from the first batch's timestamp (Kafka's rule), else from creation.
     var rollingTimestamp: Int64?
+    /// False for a recovered active segment until its first header is read.
+    var rollingTimestampKnown = true
     var createdMs: Int64
     /// A new file whose directory entry must be fsynced with its first flush.
     var needsDirectorySync = false
@@ -69,7 +71,7 @@ struct Segment: Sendable {
             maxTimestamp = header.maxTimestamp
             offsetOfMaxTimestamp = header.baseOffset
         }
-        if rollingTimestamp == nil, header.maxTimestamp >= 0 { rollingTimestamp = header.maxTimestamp }
+        if rollingTimestampKnown, rollingTimestamp == nil, header.maxTimestamp >= 0 { rollingTimestamp = header.maxTimestamp }
         if bytesSinceIndexEntry > interval {
             addIndexEntry(offset: header.baseOffset, position: position)
         }
