@@ -5,6 +5,7 @@
 #   scripts/bench-storage.sh                # 3 pairs, 2 GiB page-cache runs, 1 GiB fsync runs, 10 GB start-up test
 #   PAIRS=5 PAGECACHE_BYTES=4294967296 scripts/bench-storage.sh
 #   STARTUP_PARTITIONS=0 scripts/bench-storage.sh   # skip the start-up test (it writes 10 GB once)
+#   STARTUP_DIR=/var/tmp/startup-data scripts/bench-storage.sh  # keep (and reuse) the 10 GB start-up data
 #   DROP_INODE_CACHE=1 scripts/bench-storage.sh     # start-up also with cold inode/dentry caches (root;
 #                                                   # drops the machine's reclaimable slab, not its page cache)
 #
@@ -63,9 +64,10 @@ done
 
 if [ "$STARTUP_PARTITIONS" -gt 0 ]; then
     echo "— start-up: $STARTUP_PARTITIONS partitions × $STARTUP_BYTES_EACH bytes (filled once)" >&2
-    "$BENCH" startup "$WORK/startup" "$STARTUP_PARTITIONS" "$STARTUP_BYTES_EACH" >/dev/null  # fills
+    STARTUP_DATA=${STARTUP_DIR:-$WORK/startup}
+    "$BENCH" startup "$STARTUP_DATA" "$STARTUP_PARTITIONS" "$STARTUP_BYTES_EACH" >/dev/null  # fills once
     for run in 1 2 3; do
-        ours startup "$WORK/startup" "$STARTUP_PARTITIONS" "$STARTUP_BYTES_EACH"
+        ours startup "$STARTUP_DATA" "$STARTUP_PARTITIONS" "$STARTUP_BYTES_EACH"
     done
 fi
 
