@@ -71,6 +71,12 @@ extension PartitionLog {
         segments[segments.count - 1].rollingTimestamp = nil
         segments[segments.count - 1].rollingTimestampKnown = segments[segments.count - 1].isEmpty
         let end = segments[segments.count - 1].nextOffset
+        // A snapshot past the recovered end describes batches that are gone; once the
+        // log grew past it again it would describe different ones.
+        for (offset, path) in log.snapshotFiles() where offset > end {
+            logger.warning("deleting producer snapshot \(path): the log now ends at \(end)")
+            try FileIO.remove(path)
+        }
         let start = min(max(segments[0].baseOffset, checkpoint ?? 0), end)
         log.state.withLock { state in
             state.segments = segments

@@ -137,4 +137,27 @@ import Testing
         #expect(ProducerSnapshot.decode(bytes) == nil)
         #expect(ProducerSnapshot.decode(Array(bytes.prefix(30))) == nil)
     }
+
+    @Test func aSnapshotPastTheRecoveredEndIsDeleted() throws {
+        let dir = TempDirectory()
+        do {
+            let manager = try Fixtures.manager(dir)
+            try manager.createTopic("t", partitions: 1, overrides: [:])
+            let log = try #require(manager.partition(tp))
+            for seq in Int32(0)..<4 { _ = try append(log, pid: 5, epoch: 0, seq: seq) }
+            manager.close()
+        }
+        let partitionDir = dir.path + "/topics/t-0"
+        let snapshot = partitionDir + "/" + Segment.fileStem(4) + ".snapshot"
+        #expect(FileManager.default.fileExists(atPath: snapshot))
+        // The last batch is torn away: the snapshot at offset 4 no longer matches the log.
+        try Damage.truncate(partitionDir + "/" + Segment.fileStem(0) + ".log", by: 3)
+        let manager = try Fixtures.manager(dir)
+        defer { manager.close() }
+        let log = try #require(manager.partition(tp))
+        #expect(log.logEndOffset == 3)
+        #expect(!FileManager.default.fileExists(atPath: snapshot))
+        // Producer 5 continues from its last batch still in the log (sequence 2).
+        #expect(try append(log, pid: 5, epoch: 0, seq: 3).baseOffset == 3)
+    }
 }
