@@ -14,11 +14,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // C shims: hardware CRC-32C, and the system compression libraries.
         .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O3"])]),
         .systemLibrary(name: "CCompression"),
+        // The system libcrypto, for SCRAM's SHA-2, HMAC and PBKDF2 (behind ScramAlgorithm).
+        .systemLibrary(name: "COpenSSLCrypto", providers: [.apt(["libssl-dev"])]),
 
         // The pure Kafka wire codec.
         .target(
@@ -47,11 +50,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Security: SASL mechanisms (step functions over bytes), the SASL session state
+        // machine, the SCRAM credential store, TLS configuration and certificate principals.
+        .target(
+            name: "BrokerSecurity",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "COpenSSLCrypto",
+            ]
+        ),
         // The broker: server, connections, configuration, one handler per API.
         .target(
             name: "Broker",
             dependencies: [
-                "KafkaWire", "LogStorage", "GroupCoordinator",
+                "KafkaWire", "LogStorage", "GroupCoordinator", "BrokerSecurity",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -66,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "bulwark",
             dependencies: [
-                "KafkaWire", "Broker",
+                "KafkaWire", "Broker", "BrokerSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -108,6 +122,7 @@ let package = Package(
         ),
         .testTarget(name: "LogStorageTests", dependencies: ["LogStorage", "KafkaWire", "BulwarkTestSupport"]),
         .testTarget(name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaWire"]),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "KafkaWire", "BulwarkTestSupport"]),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerSecurity", "KafkaWire", "BulwarkTestSupport"]),
+        .testTarget(name: "BrokerSecurityTests", dependencies: ["BrokerSecurity"]),
     ]
 )

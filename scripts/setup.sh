@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# C libraries the codec links (compression), and the real clients the tests drive.
-APT_PACKAGES=(zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev kcat)
+# C libraries the codec links (compression) and SCRAM uses (libcrypto), the real clients
+# the tests drive, and openssl, which the TLS tests use to make certificates at test time.
+APT_PACKAGES=(zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev kcat openssl)
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import BrokerSecurity
 import GroupCoordinator
 import KafkaWire
 import Logging
@@ -14,9 +15,12 @@ final class BrokerState: Sendable {
     let identity: ClusterIdentity
     let producerIds: ProducerIdAllocator
     let logger: Logger
+    /// SCRAM credentials (also PLAIN's), in `<log.dirs>/meta/scram-credentials`.
+    let credentials: CredentialStore
 
     init(config: BrokerConfig, logs: LogManager, groups: GroupCoordinator, identity: ClusterIdentity,
-         producerIds: ProducerIdAllocator, logger: Logger) {
+         producerIds: ProducerIdAllocator, credentials: CredentialStore, logger: Logger) {
+        self.credentials = credentials
         self.config = config
         self.logs = logs
         self.groups = groups

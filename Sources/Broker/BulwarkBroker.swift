@@ -1,3 +1,4 @@
+import BrokerSecurity
 import Foundation
 import GroupCoordinator
 import KafkaWire
@@ -10,7 +11,7 @@ import NIOPosix
 /// `shutdown()` stops accepting, lets in-flight requests finish, flushes and returns.
 public final class BulwarkBroker: Sendable {
     private let state: BrokerState
-    private let server: KafkaServer
+    private let servers: [KafkaServer]
     private let group: MultiThreadedEventLoopGroup
     private let stopSignal = AsyncStream.makeStream(of: Void.self)
 
@@ -30,13 +31,18 @@ public final class BulwarkBroker: Sendable {
         let groups = try GroupCoordinator(directory: config.logDir + "/groups", config: groupConfig, logger: logger,
                                           now: { BrokerState.nowMs() })
         let producerIds = try ProducerIdAllocator(directory: config.logDir)
-        state = BrokerState(config: config, logs: logs, groups: groups, identity: identity,
-                            producerIds: producerIds, logger: logger)
+        let credentials = try CredentialStore(path: CredentialStore.path(dataDirectory: config.logDir))
+        let state = BrokerState(config: config, logs: logs, groups: groups, identity: identity,
+                                producerIds: producerIds, credentials: credentials, logger: logger)
+        self.state = state
         let dispatcher = RequestDispatcher(registry: Self.registry(state), logger: logger)
-        server = KafkaServer(listener: config.listeners[0], dispatcher: dispatcher,
-                             maxFrameSize: config.socketRequestMaxBytes,
-                             idleTimeoutMs: config.connectionsMaxIdleMs,
-                             requestReadTimeoutMs: config.requestReadTimeoutMs, logger: logger)
+        servers = try config.listeners.map { listener in
+            let security = config.listenerSecurity[listener.name] ?? ListenerSecurity()
+            return KafkaServer(listener: listener, security: try ListenerRuntime(security: security, credentials: state.credentials),
+                               dispatcher: dispatcher, maxFrameSize: config.socketRequestMaxBytes,
+                               idleTimeoutMs: config.connectionsMaxIdleMs,
+                               requestReadTimeoutMs: config.requestReadTimeoutMs, logger: logger)
+        }
         group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
     }
 
@@ -68,6 +74,10 @@ public final class BulwarkBroker: Sendable {
         registry.register(IncrementalAlterConfigsHandler(state: state))
         registry.register(OffsetDeleteHandler(state: state))
         registry.register(DescribeClusterHandler(state: state))
+        registry.register(SaslHandshakeHandler())
+        registry.register(SaslAuthenticateHandler())
+        registry.register(DescribeUserScramCredentialsHandler(state: state))
+        registry.register(AlterUserScramCredentialsHandler(state: state))
         var advertised = registry.advertised
         advertised.append(.init(apiKey: KafkaApiKey.apiVersions.rawValue,
                                 minVersion: ApiVersionsRequest.versions.lowerBound,
@@ -79,22 +89,27 @@ public final class BulwarkBroker: Sendable {
 
     /// Serves until `shutdown()`; then drains and flushes. `onListening` gets the bound port.
     public func run(onListening: @Sendable (Int) -> Void = { _ in }) async throws {
-        let channel = try await server.bind(group: group)
-        let port = channel.localAddress?.port ?? state.config.listeners[0].port
-        state.logger.info("listening", metadata: ["listener": "\(state.config.listeners[0])", "port": "\(port)",
-                                                  "cluster.id": "\(state.identity.clusterId)"])
-        onListening(port)
+        var channels: [any Channel] = []
+        for server in servers {
+            let channel = try await server.bind(group: group)
+            channels.append(channel)
+            let port = channel.localAddress?.port ?? server.listener.port
+            state.logger.info("listening", metadata: ["listener": "\(server.listener)", "port": "\(port)",
+                                                      "security.protocol": "\(server.security.settings.securityProtocol.rawValue)",
+                                                      "cluster.id": "\(state.identity.clusterId)"])
+            if channels.count == 1 { onListening(port) }
+        }
         let retention = Task { await self.retentionLoop() }
         for await _ in stopSignal.stream { break }
         state.logger.info("shutting down: no new connections, draining in-flight requests")
         retention.cancel()
-        try? await channel.close()
-        server.connections.closeInputs()
+        for channel in channels { try? await channel.close() }
+        for server in servers { server.connections.closeInputs() }
         let deadline = ContinuousClock.now + .seconds(10)
-        while server.connections.count > 0, ContinuousClock.now < deadline {
+        while servers.contains(where: { $0.connections.count > 0 }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        server.connections.closeAll()
+        for server in servers { server.connections.closeAll() }
         await state.groups.shutdown()
         do {
             try state.logs.flushAll()

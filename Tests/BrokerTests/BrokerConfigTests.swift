@@ -1,3 +1,4 @@
+import BrokerSecurity
 import Testing
 
 @testable import Broker
@@ -81,5 +82,45 @@ import Testing
         #expect(!ApiVersionsHandler.isValidSoftwareField(""))
         #expect(!ApiVersionsHandler.isValidSoftwareField("-x"))
         #expect(!ApiVersionsHandler.isValidSoftwareField("a b"))
+    }
+}
+
+@Suite struct ListenerSecurityConfigTests {
+    @Test func listenersMapMechanismsAndOverrides() throws {
+        let (c, warnings) = try BrokerConfig.parse(ServerProperties(parsing: """
+            listeners=SASL_PLAINTEXT://127.0.0.1:9093,EXTERNAL://:9094,PLAINTEXT://:9092
+            listener.security.protocol.map=EXTERNAL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,PLAINTEXT:PLAINTEXT
+            sasl.enabled.mechanisms=SCRAM-SHA-512
+            listener.name.external.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256
+            ssl.keystore.type=PEM
+            ssl.keystore.location=/etc/bulwark/server.pem
+            ssl.enabled.protocols=TLSv1.3
+            """))
+        #expect(warnings.isEmpty)
+        #expect(c.listenerSecurity["SASL_PLAINTEXT"]?.securityProtocol == .saslPlaintext)
+        #expect(c.listenerSecurity["SASL_PLAINTEXT"]?.saslMechanisms == ["SCRAM-SHA-512"])
+        #expect(c.listenerSecurity["SASL_PLAINTEXT"]?.tls == nil)
+        #expect(c.listenerSecurity["EXTERNAL"]?.securityProtocol == .saslSsl)
+        #expect(c.listenerSecurity["EXTERNAL"]?.saslMechanisms == ["PLAIN", "SCRAM-SHA-256"])
+        #expect(c.listenerSecurity["EXTERNAL"]?.tls == TLSSettings(keyStore: .pemFile(path: "/etc/bulwark/server.pem"),
+                                                                   trustStorePath: nil, clientAuth: .none,
+                                                                   minimumVersion: .tls13, maximumVersion: .tls13))
+        #expect(c.listenerSecurity["PLAINTEXT"]?.securityProtocol == .plaintext)
+        #expect(c.advertised(for: "EXTERNAL") == Listener(name: "EXTERNAL", host: "127.0.0.1", port: 9094))
+    }
+
+    @Test func refusals() {
+        #expect(throws: ConfigError(key: "sasl.enabled.mechanisms", message: "GSSAPI is not supported (supported: PLAIN,SCRAM-SHA-256,SCRAM-SHA-512)")) {
+            try BrokerConfig.parse(ServerProperties(parsing: "listeners=SASL_PLAINTEXT://:9093\n"))
+        }
+        #expect(throws: ConfigError(key: "sasl.enabled.mechanisms", message: "PLAIN sends passwords in the clear on SASL_PLAINTEXT (SASL_PLAINTEXT); use SASL_SSL or set bulwark.sasl.plain.allow.insecure=true")) {
+            try BrokerConfig.parse(ServerProperties(parsing: "listeners=SASL_PLAINTEXT://:9093\nsasl.enabled.mechanisms=PLAIN\n"))
+        }
+        #expect(throws: ConfigError(key: "listener.security.protocol.map", message: "no security protocol for listener FOO")) {
+            try BrokerConfig.parse(ServerProperties(parsing: "listeners=FOO://:9093\n"))
+        }
+        #expect(throws: ConfigError(key: "ssl.client.auth", message: "must be none, requested or required")) {
+            try BrokerConfig.parse(ServerProperties(parsing: "listeners=SSL://:9093\nssl.keystore.location=/k.pem\nssl.client.auth=maybe\n"))
+        }
     }
 }

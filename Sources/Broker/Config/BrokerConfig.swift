@@ -18,6 +18,11 @@ public struct BrokerConfig: Sendable {
     /// Topic defaults from the broker-level `log.*` keys (and `message.max.bytes`).
     public var logDefaults = LogConfig()
     public var groups = GroupSettings()
+    /// Each listener's security, by listener name.
+    public var listenerSecurity: [String: ListenerSecurity] = ["PLAINTEXT": ListenerSecurity()]
+    /// `super.users` (`User:a;User:b`): until the policy engine lands, the principals that may
+    /// describe and alter SCRAM credentials through the Kafka APIs.
+    public var superUsers: Set<String> = []
 
     /// Group coordinator settings (`group.*`, `offsets.retention.minutes`).
     public struct GroupSettings: Sendable {
@@ -54,7 +59,7 @@ public struct BrokerConfig: Sendable {
         "num.recovery.threads.per.data.dir", "offsets.topic.replication.factor", "transaction.state.log.replication.factor",
         "transaction.state.log.min.isr", "zookeeper.connect", "zookeeper.connection.timeout.ms", "process.roles",
         "controller.quorum.voters", "controller.listener.names", "inter.broker.listener.name",
-        "listener.security.protocol.map", "min.insync.replicas", "unclean.leader.election.enable",
+        "min.insync.replicas", "unclean.leader.election.enable",
         "offsets.topic.num.partitions", "log.dir",
     ]
 
@@ -70,6 +75,9 @@ public struct BrokerConfig: Sendable {
             switch key {
             case "node.id", "broker.id": c.nodeId = try int32(key, value, min: 0)
             case "listeners": c.listeners = try Listener.parseList(value, key: key)
+            case "listener.security.protocol.map": break  // resolved with the listeners below
+            case "super.users":
+                c.superUsers = Set(value.split(separator: ";").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty })
             case "advertised.listeners": c.advertisedListeners = try Listener.parseList(value, key: key)
             case "log.dirs", "log.dir":
                 let dirs = value.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
@@ -108,6 +116,8 @@ public struct BrokerConfig: Sendable {
                     } else {
                         logOverrides[mapping.topic] = value
                     }
+                } else if ListenerSecurity.keys.contains(key) || key.hasPrefix("listener.name.") {
+                    break  // resolved per listener below
                 } else if !acceptedWithoutEffect.contains(key) {
                     warnings.append("unknown configuration key '\(key)' ignored")
                 }
@@ -122,17 +132,25 @@ public struct BrokerConfig: Sendable {
         if c.groups.minSessionTimeoutMs > c.groups.maxSessionTimeoutMs {
             throw ConfigError(key: "group.min.session.timeout.ms", message: "exceeds group.max.session.timeout.ms")
         }
-        for l in c.listeners where l.name != "PLAINTEXT" {
-            throw ConfigError(key: "listeners", message: "listener \(l.name): only PLAINTEXT is available until the security layer lands")
+        let protocolMap = try ListenerSecurity.parseProtocolMap(props["listener.security.protocol.map"])
+        c.listenerSecurity = [:]
+        for l in c.listeners {
+            c.listenerSecurity[l.name] = try ListenerSecurity.resolve(listener: l.name, props: props, protocolMap: protocolMap)
         }
         return (c, warnings)
     }
 
     /// Where clients are told to connect: the advertised listener, else the listener with
     /// its wildcard host replaced by a name clients can reach.
-    public var advertised: Listener {
-        if let a = advertisedListeners?.first { return a }
-        var l = listeners[0]
+    public var advertised: Listener { advertised(for: listeners[0].name) }
+
+    /// The address of the named listener that clients are told (Kafka answers Metadata with
+    /// the endpoints of the listener the request came in on).
+    public func advertised(for name: String) -> Listener {
+        if let a = advertisedListeners?.first(where: { $0.name == name }) ?? (listeners.count == 1 ? advertisedListeners?.first : nil) {
+            return a
+        }
+        var l = listeners.first(where: { $0.name == name }) ?? listeners[0]
         if l.host.isEmpty || l.host == "0.0.0.0" || l.host == "::" { l.host = "127.0.0.1" }
         return l
     }

@@ -5,7 +5,7 @@ struct DescribeClusterHandler: ApiHandler {
     let state: BrokerState
 
     func handle(_ request: DescribeClusterRequest, context: RequestContext) async -> DescribeClusterResponse? {
-        let listener = state.config.advertised
+        let listener = state.config.advertised(for: context.listener)
         return DescribeClusterResponse(
             endpointType: 1,
             clusterId: state.identity.clusterId,

@@ -6,7 +6,7 @@ struct FindCoordinatorHandler: ApiHandler {
     let state: BrokerState
 
     func handle(_ request: FindCoordinatorRequest, context: RequestContext) async -> FindCoordinatorResponse? {
-        let listener = state.config.advertised
+        let listener = state.config.advertised(for: context.listener)
         let available = request.keyType == 0
         let error = available ? KafkaErrorCode.none : .coordinatorNotAvailable
         let message: String? = available ? nil : "transactions are not supported by this broker"

@@ -6,7 +6,7 @@ struct MetadataHandler: ApiHandler {
     let state: BrokerState
 
     func handle(_ request: MetadataRequest, context: RequestContext) async -> MetadataResponse? {
-        let advertised = state.config.advertised
+        let advertised = state.config.advertised(for: context.listener)
         var response = MetadataResponse(
             brokers: [.init(nodeId: state.nodeId, host: advertised.host, port: Int32(advertised.port))],
             clusterId: state.identity.clusterId,

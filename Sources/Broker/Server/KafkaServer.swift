@@ -2,10 +2,12 @@ import KafkaWire
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Accepts connections on one listener and serves each with its own task.
 final class KafkaServer: Sendable {
-    private let listener: Listener
+    let listener: Listener
+    let security: ListenerRuntime
     private let dispatcher: RequestDispatcher
     private let maxFrameSize: Int
     private let idleTimeout: TimeAmount
@@ -13,9 +15,10 @@ final class KafkaServer: Sendable {
     private let logger: Logger
     let connections = ConnectionTracker()
 
-    init(listener: Listener, dispatcher: RequestDispatcher, maxFrameSize: Int, idleTimeoutMs: Int64,
+    init(listener: Listener, security: ListenerRuntime, dispatcher: RequestDispatcher, maxFrameSize: Int, idleTimeoutMs: Int64,
          requestReadTimeoutMs: Int64, logger: Logger) {
         self.listener = listener
+        self.security = security
         self.dispatcher = dispatcher
         self.maxFrameSize = maxFrameSize
         self.idleTimeout = .milliseconds(idleTimeoutMs)
@@ -46,6 +49,9 @@ final class KafkaServer: Sendable {
         )
         let (frames, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
         let ops = channel.pipeline.syncOperations
+        if let tls = security.tlsContext {
+            try ops.addHandler(NIOSSLServerHandler(context: tls))
+        }
         try ops.addHandler(IdleStateHandler(allTimeout: idleTimeout))
         try ops.addHandler(RequestReadTimeoutHandler(timeout: requestReadTimeout, logger: logger))
         try ops.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
@@ -53,13 +59,41 @@ final class KafkaServer: Sendable {
         let dispatcher = self.dispatcher
         let logger = self.logger
         let connections = self.connections
+        let security = self.security
         Task {
-            for await frame in frames {
-                switch await dispatcher.dispatch(frame: frame, connection: info) {
+            var authenticator = ConnectionAuthenticator(session: security.makeSession())
+            var first = true
+            serving: for await frame in frames {
+                if first, security.settings.securityProtocol == .ssl {
+                    // Data arrives only after the handshake, so the peer certificate is known now.
+                    first = false
+                    if let cert = try? await channel.nioSSL_peerCertificate().get(), let der = try? cert.toDERBytes() {
+                        guard let principal = security.principal(certificateDER: der) else {
+                            logger.warning("closing connection: no principal mapping rule matches the client certificate",
+                                           metadata: ["connection": "\(info.id)", "client": "\(info.remoteAddress)"])
+                            continuation.finish()
+                            break serving
+                        }
+                        authenticator.setPrincipal(principal)
+                        logger.info("authenticated", metadata: ["connection": "\(info.id)", "client": "\(info.remoteAddress)",
+                                                                "principal": "\(principal)", "mechanism": "TLS"])
+                    }
+                }
+                switch await authenticator.handle(frame: frame, connection: info, dispatcher: dispatcher, logger: logger) {
                 case .respond(let bytes):
                     channel.writeAndFlush(bytes, promise: nil)
                 case .noResponse:
                     break
+                case .respondAndClose(let bytes, let reason):
+                    logger.warning("closing connection", metadata: [
+                        "connection": "\(info.id)", "client": "\(info.remoteAddress)", "reason": "\(reason)",
+                    ])
+                    // Nothing queued behind a failed authentication is served.
+                    let written = channel.eventLoop.makePromise(of: Void.self)
+                    channel.writeAndFlush(bytes, promise: written)
+                    try? await written.futureResult.get()
+                    continuation.finish()
+                    break serving
                 case .close(let reason):
                     logger.warning("closing connection", metadata: [
                         "connection": "\(info.id)", "client": "\(info.remoteAddress)", "reason": "\(reason)",

@@ -6,4 +6,6 @@ public struct RequestContext: Sendable {
     public var listener: String
     public var apiVersion: Int16
     public var correlationId: Int32
+    /// Who is asking: `User:<name>` after SASL or from a client certificate, else `User:ANONYMOUS`.
+    public var principal: String = "User:ANONYMOUS"
 }

@@ -7,6 +7,8 @@ struct RequestDispatcher: Sendable {
     enum Outcome: Sendable {
         case respond(ByteBuffer)
         case noResponse
+        /// Answer, then close (SASL failures).
+        case respondAndClose(ByteBuffer, reason: String)
         /// Close the connection, as Kafka does for requests it cannot parse or serve.
         case close(reason: String)
     }
@@ -14,7 +16,7 @@ struct RequestDispatcher: Sendable {
     let registry: HandlerRegistry
     let logger: Logger
 
-    func dispatch(frame: ByteBuffer, connection: ConnectionInfo) async -> Outcome {
+    func dispatch(frame: ByteBuffer, connection: ConnectionInfo, principal: String = "User:ANONYMOUS") async -> Outcome {
         let request: KafkaRequestFrame
         do {
             request = try KafkaRequestFrame(frame: frame)
@@ -40,7 +42,8 @@ struct RequestDispatcher: Sendable {
             clientAddress: connection.remoteAddress,
             listener: connection.listener,
             apiVersion: version,
-            correlationId: request.correlationId
+            correlationId: request.correlationId,
+            principal: principal
         )
         do {
             guard let response = try await handler.run(request, context) else { return .noResponse }

@@ -1,0 +1,131 @@
+import BrokerSecurity
+import KafkaWire
+import Logging
+import NIOCore
+
+/// A connection's authentication: on SASL listeners it drives the `SaslSession` state
+/// machine (handshake, tokens in SaslAuthenticate or raw v0 frames) and lets only
+/// ApiVersions and SaslHandshake through before it succeeds; then every request is served
+/// as the authenticated principal.
+struct ConnectionAuthenticator {
+    private var session: SaslSession?
+    /// `User:<name>`; `User:ANONYMOUS` until someone is authenticated.
+    private(set) var principal: String
+
+    static let anonymous = "User:ANONYMOUS"
+
+    init(session: SaslSession?, principal: String = Self.anonymous) {
+        self.session = session
+        self.principal = principal
+    }
+
+    mutating func setPrincipal(_ p: String) { principal = p }
+
+    mutating func handle(frame: ByteBuffer, connection: ConnectionInfo, dispatcher: RequestDispatcher,
+                         logger: Logger) async -> RequestDispatcher.Outcome {
+        guard var session else {
+            return await dispatcher.dispatch(frame: frame, connection: connection, principal: principal)
+        }
+        defer { self.session = session }
+        if session.expectsRawToken {
+            // After SaslHandshake v0: the frame is a bare token, and so is each answer.
+            let action = session.token(Array(frame.readableBytesView))
+            switch action {
+            case .challenge(let bytes):
+                return .respond(Self.rawFrame(bytes))
+            case .success(let user, let bytes):
+                authenticated(user, session: session, connection: connection, logger: logger)
+                return .respond(Self.rawFrame(bytes))
+            case .failure(_, let reason):
+                return .close(reason: "SASL authentication failed (\(reason))")
+            }
+        }
+        let request: KafkaRequestFrame
+        do {
+            request = try KafkaRequestFrame(frame: frame)
+        } catch {
+            return .close(reason: "unparsable request header during SASL authentication (\(error))")
+        }
+        switch session.request(apiKey: request.apiKey.rawValue) {
+        case .serve:
+            return await dispatcher.dispatch(frame: frame, connection: connection, principal: principal)
+        case .illegalState(let message):
+            return Self.illegalState(request, message: message)
+        case .handshake:
+            guard SaslHandshakeRequest.versions.contains(request.apiVersion),
+                  let body = try? request.decode(as: SaslHandshakeRequest.self) else {
+                return .close(reason: "malformed SaslHandshake v\(request.apiVersion)")
+            }
+            switch session.handshake(mechanism: body.mechanism, version: request.apiVersion) {
+            case .accept(let enabled):
+                return Self.encode(SaslHandshakeResponse(errorCode: 0, mechanisms: enabled), request)
+            case .unsupported(let enabled):
+                let response = SaslHandshakeResponse(errorCode: KafkaErrorCode.unsupportedSaslMechanism.rawValue, mechanisms: enabled)
+                return Self.encode(response, request).closing(reason: "unsupported SASL mechanism")
+            }
+        case .authenticate:
+            guard SaslAuthenticateRequest.versions.contains(request.apiVersion),
+                  let body = try? request.decode(as: SaslAuthenticateRequest.self) else {
+                return .close(reason: "malformed SaslAuthenticate v\(request.apiVersion)")
+            }
+            switch session.token(body.authBytes) {
+            case .challenge(let bytes):
+                return Self.encode(SaslAuthenticateResponse(errorCode: 0, errorMessage: nil, authBytes: bytes), request)
+            case .success(let user, let bytes):
+                authenticated(user, session: session, connection: connection, logger: logger)
+                return Self.encode(SaslAuthenticateResponse(errorCode: 0, errorMessage: nil, authBytes: bytes), request)
+            case .failure(let message, let reason):
+                let response = SaslAuthenticateResponse(errorCode: KafkaErrorCode.saslAuthenticationFailed.rawValue,
+                                                        errorMessage: message)
+                return Self.encode(response, request).closing(reason: "SASL authentication failed (\(reason))")
+            }
+        }
+    }
+
+    private mutating func authenticated(_ user: String, session: SaslSession, connection: ConnectionInfo, logger: Logger) {
+        principal = "User:\(user)"
+        var mechanism = ""
+        if case .authenticated(_, let m) = session.state { mechanism = m }
+        logger.info("authenticated", metadata: ["connection": "\(connection.id)", "client": "\(connection.remoteAddress)",
+                                                "principal": "\(principal)", "mechanism": "\(mechanism)"])
+    }
+
+    static func rawFrame(_ bytes: [UInt8]) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.writeInteger(Int32(bytes.count))
+        out.writeBytes(bytes)
+        return out
+    }
+
+    static func encode<M: KafkaApiMessage>(_ message: M, _ request: KafkaRequestFrame) -> RequestDispatcher.Outcome {
+        var out = ByteBuffer()
+        do {
+            try message.encodeResponseFrame(version: request.apiVersion, correlationId: request.correlationId, into: &out)
+            return .respond(out)
+        } catch {
+            return .close(reason: "could not encode \(M.self) (\(error))")
+        }
+    }
+
+    /// ILLEGAL_SASL_STATE in the request's own response type where we can build one
+    /// (the SASL APIs), then close; other APIs are closed without an answer.
+    static func illegalState(_ request: KafkaRequestFrame, message: String) -> RequestDispatcher.Outcome {
+        let code = KafkaErrorCode.illegalSaslState.rawValue
+        switch request.apiKey {
+        case .saslAuthenticate where SaslAuthenticateRequest.versions.contains(request.apiVersion):
+            return encode(SaslAuthenticateResponse(errorCode: code, errorMessage: message), request).closing(reason: message)
+        case .saslHandshake where SaslHandshakeRequest.versions.contains(request.apiVersion):
+            return encode(SaslHandshakeResponse(errorCode: code), request).closing(reason: message)
+        default:
+            return .close(reason: message)
+        }
+    }
+}
+
+extension RequestDispatcher.Outcome {
+    /// This answer, then close the connection.
+    func closing(reason: String) -> RequestDispatcher.Outcome {
+        if case .respond(let bytes) = self { return .respondAndClose(bytes, reason: reason) }
+        return self
+    }
+}

@@ -1,0 +1,39 @@
+import BrokerSecurity
+import NIOSSL
+
+/// What a listener needs at run time: its settings, the TLS context built once at start,
+/// and the credential store its SASL mechanisms check against.
+struct ListenerRuntime: Sendable {
+    let settings: ListenerSecurity
+    let tlsContext: NIOSSLContext?
+    let credentials: CredentialStore
+
+    init(security: ListenerSecurity, credentials: CredentialStore) throws {
+        settings = security
+        self.credentials = credentials
+        if let tls = security.tls {
+            tlsContext = try tls.makeContext()
+        } else {
+            tlsContext = nil
+        }
+    }
+
+    /// A fresh SASL session for a connection, or nil when the listener does not use SASL.
+    func makeSession() -> SaslSession? {
+        guard settings.securityProtocol.usesSASL else { return nil }
+        let store = credentials
+        return SaslSession(enabledMechanisms: settings.saslMechanisms) { name in
+            if name == "PLAIN" { return PlainServer(lookup: store, fakeSecret: store.fakeSecret) }
+            guard let algorithm = ScramAlgorithm(mechanism: name) else { return nil }
+            return ScramServer(algorithm: algorithm, lookup: store, fakeSecret: store.fakeSecret)
+        }
+    }
+
+    /// The principal for a client certificate's subject, by `ssl.principal.mapping.rules`.
+    func principal(certificateDER der: [UInt8]) -> String? {
+        guard let dn = CertificateSubject.distinguishedName(der: der), let name = settings.principalMappingRules.name(for: dn) else {
+            return nil
+        }
+        return "User:\(name)"
+    }
+}
