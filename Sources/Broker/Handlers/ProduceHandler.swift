@@ -12,32 +12,49 @@ struct ProduceHandler: ApiHandler {
     func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
         let acks = request.acks
         var response = ProduceResponse()
-        for topic in request.topicData {
+        // Append every partition first, then wait for durability: the waits then share one
+        // group-commit flush instead of paying a flush per partition.
+        var pending: [(topic: Int, partition: Int, log: PartitionLog, lastOffset: Int64)] = []
+        for (t, topic) in request.topicData.enumerated() {
             var partitions: [PartitionResponse] = []
             for data in topic.partitionData {
-                var result: PartitionResponse
                 if acks != 0 && acks != 1 && acks != -1 {
-                    result = PartitionResponse(index: data.index, errorCode: KafkaErrorCode.invalidRequiredAcks.rawValue)
+                    partitions.append(PartitionResponse(index: data.index, errorCode: KafkaErrorCode.invalidRequiredAcks.rawValue))
                 } else if request.transactionalId != nil {
-                    result = failure(data.index, .invalidRecord, "transactions are not supported by this broker")
+                    partitions.append(failure(data.index, .invalidRecord, "transactions are not supported by this broker"))
                 } else {
-                    result = await append(topic: topic.name, data, acks: acks, version: context.apiVersion)
+                    let (result, appended) = append(topic: topic.name, data, version: context.apiVersion)
+                    if acks == -1, let appended {
+                        pending.append((t, partitions.count, appended.log, appended.lastOffset))
+                    }
+                    partitions.append(result)
                 }
-                partitions.append(result)
             }
             response.responses.append(.init(name: topic.name, partitionResponses: partitions))
+        }
+        for p in pending {
+            do {
+                try await p.log.waitUntilDurable(p.lastOffset)
+            } catch {
+                let index = response.responses[p.topic].partitionResponses[p.partition].index
+                response.responses[p.topic].partitionResponses[p.partition] = failure(index, error.errorCode, error.message)
+            }
         }
         return acks == 0 ? nil : response
     }
 
-    private func append(topic: String, _ data: ProduceRequest.PartitionProduceData, acks: Int16, version: Int16) async -> PartitionResponse {
+    /// Validates and appends one partition's records; returns the answer and, when
+    /// appended, the log and last offset that durability waits on.
+    private func append(topic: String, _ data: ProduceRequest.PartitionProduceData, version: Int16)
+        -> (PartitionResponse, (log: PartitionLog, lastOffset: Int64)?)
+    {
         guard let log = state.logs.partition(TopicPartition(topic: topic, partition: data.index)),
               let config = state.logs.config(of: topic)
         else {
-            return PartitionResponse(index: data.index, errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue)
+            return (PartitionResponse(index: data.index, errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue), nil)
         }
         guard let records = data.records else {
-            return failure(data.index, .invalidRecord, "null records")
+            return (failure(data.index, .invalidRecord, "null records"), nil)
         }
         var validator = RecordBatchValidator()
         validator.maxBatchBytes = config.maxMessageBytes
@@ -50,21 +67,18 @@ struct ProduceHandler: ApiHandler {
             if let index = error.recordIndex {
                 r.recordErrors = [.init(batchIndex: Int32(index), batchIndexErrorMessage: error.message)]
             }
-            return r
+            return (r, nil)
         }
         do {
             let appended = try log.append(records, validated: validated, now: BrokerState.nowMs())
-            if acks == -1 {
-                try await log.waitUntilDurable(appended.lastOffset)
-            }
-            return PartitionResponse(
+            return (PartitionResponse(
                 index: data.index,
                 baseOffset: appended.baseOffset,
                 logAppendTimeMs: appended.logAppendTime,
                 logStartOffset: appended.logStartOffset
-            )
+            ), (log, appended.lastOffset))
         } catch {
-            return failure(data.index, error.errorCode, error.message)
+            return (failure(data.index, error.errorCode, error.message), nil)
         }
     }
 
