@@ -121,7 +121,14 @@ let package = Package(
             path: "Benchmarks/StorageBench"
         ),
         .testTarget(name: "LogStorageTests", dependencies: ["LogStorage", "KafkaWire", "BulwarkTestSupport"]),
-        .testTarget(name: "GroupCoordinatorTests", dependencies: ["GroupCoordinator", "KafkaWire"]),
+        .testTarget(
+            name: "GroupCoordinatorTests",
+            dependencies: [
+                "GroupCoordinator", "KafkaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerSecurity", "KafkaWire", "BulwarkTestSupport"]),
         .testTarget(name: "BrokerSecurityTests", dependencies: ["BrokerSecurity"]),
     ]
