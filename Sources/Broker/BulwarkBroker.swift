@@ -97,6 +97,13 @@ public final class BulwarkBroker: Sendable {
             state.logger.info("listening", metadata: ["listener": "\(server.listener)", "port": "\(port)",
                                                       "security.protocol": "\(server.security.settings.securityProtocol.rawValue)",
                                                       "cluster.id": "\(state.identity.clusterId)"])
+            if let tls = server.security.settings.tls, let notAfter = tls.certificateNotValidAfter() {
+                let days = (notAfter - Int(Date().timeIntervalSince1970)) / 86_400
+                if days < 30 {
+                    state.logger.warning("TLS certificate expires soon", metadata: [
+                        "listener": "\(server.listener.name)", "days.left": "\(days)"])
+                }
+            }
             if channels.count == 1 { onListening(port) }
         }
         let retention = Task { await self.retentionLoop() }

@@ -39,6 +39,17 @@ public struct TLSSettings: Sendable, Equatable {
         self.maximumVersion = maximumVersion
     }
 
+    /// When the server certificate (the first of the chain) stops being valid, in seconds
+    /// since the epoch; nil when it cannot be read.
+    public func certificateNotValidAfter() -> Int? {
+        let chain: [NIOSSLCertificate]?
+        switch keyStore {
+        case .pemFile(let path): chain = try? NIOSSLCertificate.fromPEMFile(path)
+        case .inline(let pem, _): chain = try? NIOSSLCertificate.fromPEMBytes(Array(pem.utf8))
+        }
+        return chain?.first.map { Int($0.notValidAfter) }
+    }
+
     /// Builds the server context; errors name the file or setting but never key material.
     public func makeContext() throws(SecurityError) -> NIOSSLContext {
         let chain: [NIOSSLCertificate]

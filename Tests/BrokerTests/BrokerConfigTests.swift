@@ -106,6 +106,8 @@ import Testing
                                                                    trustStorePath: nil, clientAuth: .none,
                                                                    minimumVersion: .tls13, maximumVersion: .tls13))
         #expect(c.listenerSecurity["PLAINTEXT"]?.securityProtocol == .plaintext)
+        #expect(c.listenerSecurity["EXTERNAL"]?.saslMaxReceiveSize == 524_288)
+        #expect(c.listenerSecurity["EXTERNAL"]?.principalSource == .subject)
         #expect(c.advertised(for: "EXTERNAL") == Listener(name: "EXTERNAL", host: "127.0.0.1", port: 9094))
     }
 
@@ -118,6 +120,12 @@ import Testing
         }
         #expect(throws: ConfigError(key: "listener.security.protocol.map", message: "no security protocol for listener FOO")) {
             try BrokerConfig.parse(ServerProperties(parsing: "listeners=FOO://:9093\n"))
+        }
+        #expect(throws: ConfigError(key: "bulwark.ssl.principal.source", message: "must be subject or san-uri")) {
+            try BrokerConfig.parse(ServerProperties(parsing: "listeners=SSL://:9093\nssl.keystore.location=/k.pem\nbulwark.ssl.principal.source=cn\n"))
+        }
+        #expect(throws: ConfigError(key: "listener.name.sasl_plaintext.sasl.server.max.receive.size", message: "'12' is not an integer ≥ 1024")) {
+            try BrokerConfig.parse(ServerProperties(parsing: "listeners=SASL_PLAINTEXT://:9093\nsasl.enabled.mechanisms=SCRAM-SHA-256\nlistener.name.sasl_plaintext.sasl.server.max.receive.size=12\n"))
         }
         #expect(throws: ConfigError(key: "ssl.client.auth", message: "must be none, requested or required")) {
             try BrokerConfig.parse(ServerProperties(parsing: "listeners=SSL://:9093\nssl.keystore.location=/k.pem\nssl.client.auth=maybe\n"))

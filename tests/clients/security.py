@@ -71,6 +71,7 @@ def make_certs(directory):
     make_cert(d, "ca", "server", "/O=Bulwark Test/CN=localhost", "IP:127.0.0.1,DNS:localhost")
     make_cert(d, "ca", "client", "/O=Bulwark Test/OU=clients/CN=client-1")
     make_cert(d, "rogue-ca", "rogue", "/O=Bulwark Test/OU=clients/CN=client-1")
+    make_cert(d, "ca", "spiffe", "/O=Bulwark Test/CN=orders", "URI:spiffe://bulwark.test/ns/payments/sa/orders")
     (d / "server-keystore.pem").write_text((d / "server.key").read_text() + (d / "server.pem").read_text())
     return d
 

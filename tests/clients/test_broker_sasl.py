@@ -288,3 +288,13 @@ def test_describe_and_alter_user_scram_credentials(sasl_admin):
     assert "Cluster authorization failed." in str(denied.value)
     assert users("list", "--data-dir", str(sasl_admin.data_dir / "data")).stdout.startswith("alice\tSCRAM-SHA-256")
     assert "dora-Pa55-77" not in sasl_admin.output()
+
+
+def test_large_frame_before_authentication_is_refused(sasl):
+    # sasl.server.max.receive.size (512 KiB by default) bounds frames until authentication:
+    # the size alone closes the connection; the broker never waits for the body.
+    s = connect(sasl.port)
+    s.sendall(struct.pack(">i", 600_000) + b"\0" * 100)
+    assert closed_by_peer(s)
+    s.close()
+    assert "exceeds the maximum of 524288" in sasl.output()

@@ -113,3 +113,20 @@ def test_missing_key_store_is_a_config_error(tmp_path):
     r = subprocess.run([str(BINARY), "serve", "--config", str(b.config)], capture_output=True, text=True, timeout=30)
     assert r.returncode == 2
     assert "invalid configuration listener.name.ssl.ssl.keystore.location: listener SSL uses TLS" in r.stderr
+
+
+def test_spiffe_principal_from_the_san_uri(tmp_path, certs):
+    b = start(tmp_path, certs, [("SSL", "SSL")], {"ssl.client.auth": "required", "bulwark.ssl.principal.source": "san-uri"})
+    try:
+        r = kcat_ssl(b.bootstrap, certs, "-L", "-J", client="spiffe")
+        assert r.returncode == 0, r.stderr
+        # A certificate without a URI SAN gives no principal: the connection is closed.
+        r = kcat_ssl(b.bootstrap, certs, "-L", "-m", "5", client="client", timeout=20)
+        assert r.returncode != 0
+    finally:
+        assert b.stop() == 0
+    log = b.output()
+    assert "principal=User:spiffe://bulwark.test/ns/payments/sa/orders" in log
+    assert "no principal can be taken from the client certificate" in log
+    # The test certificates live two days: the broker warns at start-up.
+    assert "days.left=1 listener=SSL [Broker] TLS certificate expires soon" in log

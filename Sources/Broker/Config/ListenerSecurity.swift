@@ -18,6 +18,16 @@ public struct ListenerSecurity: Sendable {
     public var saslMechanisms: [String] = []
     public var tls: TLSSettings? = nil
     public var principalMappingRules: PrincipalMappingRules = .default
+    /// Where a client certificate's principal comes from (`bulwark.ssl.principal.source`):
+    /// the subject DN through `ssl.principal.mapping.rules`, or the first URI subject
+    /// alternative name (a SPIFFE ID such as `spiffe://example.org/ns/a/sa/b`).
+    public enum PrincipalSource: String, Sendable {
+        case subject
+        case sanURI = "san-uri"
+    }
+    public var principalSource = PrincipalSource.subject
+    /// `sasl.server.max.receive.size`: the largest frame accepted before authentication.
+    public var saslMaxReceiveSize = 524_288
 
     /// SASL mechanisms this broker implements.
     public static let supportedMechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -28,6 +38,7 @@ public struct ListenerSecurity: Sendable {
         "ssl.keystore.key", "ssl.key.password", "ssl.keystore.password", "ssl.truststore.type", "ssl.truststore.location",
         "ssl.truststore.password", "ssl.client.auth", "ssl.enabled.protocols", "ssl.protocol",
         "ssl.principal.mapping.rules", "ssl.endpoint.identification.algorithm", "bulwark.sasl.plain.allow.insecure",
+        "sasl.server.max.receive.size", "bulwark.ssl.principal.source",
     ]
 
     /// Kafka's default map: every protocol name maps to itself.
@@ -73,6 +84,12 @@ public struct ListenerSecurity: Sendable {
                 }
             }
             s.saslMechanisms = mechanisms
+            if let size = value("sasl.server.max.receive.size") {
+                guard let n = Int32(size.value), n >= 1024 else {
+                    throw ConfigError(key: size.key, message: "'\(size.value)' is not an integer ≥ 1024")
+                }
+                s.saslMaxReceiveSize = Int(n)
+            }
         }
         if proto.usesTLS {
             if let t = value("ssl.keystore.type"), t.value.uppercased() != "PEM" {
@@ -117,6 +134,12 @@ public struct ListenerSecurity: Sendable {
             }
             s.tls = TLSSettings(keyStore: keyStore, trustStorePath: trust, clientAuth: clientAuth,
                                 minimumVersion: versions.min()!, maximumVersion: versions.max()!)
+            if let source = value("bulwark.ssl.principal.source") {
+                guard let parsed = PrincipalSource(rawValue: source.value.lowercased()) else {
+                    throw ConfigError(key: source.key, message: "must be subject or san-uri")
+                }
+                s.principalSource = parsed
+            }
             if let rules = value("ssl.principal.mapping.rules") {
                 do {
                     s.principalMappingRules = try PrincipalMappingRules(parsing: rules.value)

@@ -54,7 +54,14 @@ final class KafkaServer: Sendable {
         }
         try ops.addHandler(IdleStateHandler(allTimeout: idleTimeout))
         try ops.addHandler(RequestReadTimeoutHandler(timeout: requestReadTimeout, logger: logger))
-        try ops.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
+        let authenticated = AuthenticationFlag()
+        if security.settings.securityProtocol.usesSASL {
+            try ops.addHandler(ByteToMessageHandler(PreAuthenticationFrameDecoder(
+                maxFrameSize: maxFrameSize, maxUnauthenticatedFrameSize: security.settings.saslMaxReceiveSize,
+                authenticated: authenticated)))
+        } else {
+            try ops.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)))
+        }
         try ops.addHandler(ConnectionHandler(frames: continuation, info: info, logger: logger))
         let dispatcher = self.dispatcher
         let logger = self.logger
@@ -67,9 +74,9 @@ final class KafkaServer: Sendable {
                 if first, security.settings.securityProtocol == .ssl {
                     // Data arrives only after the handshake, so the peer certificate is known now.
                     first = false
-                    if let cert = try? await channel.nioSSL_peerCertificate().get(), let der = try? cert.toDERBytes() {
-                        guard let principal = security.principal(certificateDER: der) else {
-                            logger.warning("closing connection: no principal mapping rule matches the client certificate",
+                    if let cert = try? await channel.nioSSL_peerCertificate().get() {
+                        guard let principal = security.principal(certificate: cert) else {
+                            logger.warning("closing connection: no principal can be taken from the client certificate",
                                            metadata: ["connection": "\(info.id)", "client": "\(info.remoteAddress)"])
                             continuation.finish()
                             break serving
@@ -79,7 +86,9 @@ final class KafkaServer: Sendable {
                                                                 "principal": "\(principal)", "mechanism": "TLS"])
                     }
                 }
-                switch await authenticator.handle(frame: frame, connection: info, dispatcher: dispatcher, logger: logger) {
+                let outcome = await authenticator.handle(frame: frame, connection: info, dispatcher: dispatcher, logger: logger)
+                if authenticator.principal != ConnectionAuthenticator.anonymous { authenticated.set() }
+                switch outcome {
                 case .respond(let bytes):
                     channel.writeAndFlush(bytes, promise: nil)
                 case .noResponse:

@@ -29,6 +29,20 @@ struct ListenerRuntime: Sendable {
         }
     }
 
+    /// The principal for a client certificate: its first URI SAN when the listener says so,
+    /// else its subject through `ssl.principal.mapping.rules`; nil when neither applies.
+    func principal(certificate: NIOSSLCertificate) -> String? {
+        if settings.principalSource == .sanURI {
+            for san in certificate._subjectAlternativeNames() where san.nameType == .uri {
+                let uri = String(decoding: Array(san.contents), as: UTF8.self)
+                return uri.isEmpty ? nil : "User:\(uri)"
+            }
+            return nil
+        }
+        guard let der = try? certificate.toDERBytes() else { return nil }
+        return principal(certificateDER: der)
+    }
+
     /// The principal for a client certificate's subject, by `ssl.principal.mapping.rules`.
     func principal(certificateDER der: [UInt8]) -> String? {
         guard let dn = CertificateSubject.distinguishedName(der: der), let name = settings.principalMappingRules.name(for: dn) else {
