@@ -51,8 +51,15 @@ public struct SaslSession: Sendable {
     public private(set) var state: State = .awaitingHandshake
 
     /// - Parameter makeMechanism: builds a fresh server mechanism for an enabled name.
-    public init(enabledMechanisms: [String], makeMechanism: @escaping @Sendable (String) -> (any SaslMechanism)?) {
+    /// KIP-368: a SaslHandshake after success starts a re-authentication, which must use
+    /// the same mechanism and end as the same user.
+    public let allowsReauthentication: Bool
+    private var previous: (user: String, mechanism: String)?
+
+    public init(enabledMechanisms: [String], allowsReauthentication: Bool = false,
+                makeMechanism: @escaping @Sendable (String) -> (any SaslMechanism)?) {
         self.enabledMechanisms = enabledMechanisms
+        self.allowsReauthentication = allowsReauthentication
         self.makeMechanism = makeMechanism
     }
 
@@ -70,6 +77,7 @@ public struct SaslSession: Sendable {
     public mutating func request(apiKey: Int16) -> RequestAction {
         switch state {
         case .authenticated:
+            if apiKey == Self.saslHandshakeKey, allowsReauthentication { return .handshake }
             return .serve
         case .awaitingHandshake:
             if apiKey == Self.apiVersionsKey { return .serve }
@@ -87,6 +95,16 @@ public struct SaslSession: Sendable {
     }
 
     public mutating func handshake(mechanism name: String, version: Int16) -> HandshakeAction {
+        if case .authenticated(let user, let mechanism) = state, allowsReauthentication, version >= 1 {
+            guard name == mechanism, let m = makeMechanism(name) else {
+                state = .failed
+                return .unsupported(enabled: [mechanism])
+            }
+            previous = (user, mechanism)
+            self.mechanism = m
+            state = .authenticating(mechanism: name, rawFrames: false)
+            return .accept(enabled: enabledMechanisms)
+        }
         guard case .awaitingHandshake = state, enabledMechanisms.contains(name), let m = makeMechanism(name) else {
             state = .failed
             return .unsupported(enabled: enabledMechanisms)
@@ -109,6 +127,11 @@ public struct SaslSession: Sendable {
             return .challenge(bytes)
         case .success(let user, let response):
             mechanism = nil
+            if let previous, previous.user != user {
+                state = .failed
+                return .failure(message: SaslFailure.message(mechanism: name), reason: "re-authenticated as another user")
+            }
+            previous = nil
             state = .authenticated(user: user, mechanism: name)
             return .success(user: user, response: response)
         case .failure(let reason):

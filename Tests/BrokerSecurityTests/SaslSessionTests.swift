@@ -32,6 +32,26 @@ struct TwoStep: SaslMechanism {
         #expect(s.request(apiKey: 0) == .serve)
     }
 
+    @Test func reauthenticationKeepsMechanismAndUser() {
+        var s = SaslSession(enabledMechanisms: ["TEST"], allowsReauthentication: true) { $0 == "TEST" ? TwoStep() : nil }
+        _ = s.handshake(mechanism: "TEST", version: 1)
+        _ = s.token([])
+        #expect(s.token(Array("ok".utf8)) == .success(user: "u", response: [2]))
+        #expect(s.request(apiKey: 17) == .handshake)
+        #expect(s.handshake(mechanism: "TEST", version: 1) == .accept(enabled: ["TEST"]))
+        #expect(s.request(apiKey: 0) == .illegalState(message: "Unexpected Kafka request of type 0 during SASL authentication."))
+        var t = SaslSession(enabledMechanisms: ["TEST", "OTHER"], allowsReauthentication: true) { $0 == "TEST" ? TwoStep() : nil }
+        _ = t.handshake(mechanism: "TEST", version: 1)
+        _ = t.token([])
+        _ = t.token(Array("ok".utf8))
+        #expect(t.handshake(mechanism: "OTHER", version: 1) == .unsupported(enabled: ["TEST"]))
+        var u = Self.session()
+        _ = u.handshake(mechanism: "TEST", version: 1)
+        _ = u.token([])
+        _ = u.token(Array("ok".utf8))
+        #expect(u.request(apiKey: 17) == .serve)
+    }
+
     @Test func v0HandshakeExpectsRawTokens() {
         var s = Self.session()
         #expect(s.handshake(mechanism: "TEST", version: 0) == .accept(enabled: ["TEST", "PLAIN"]))

@@ -298,3 +298,47 @@ def test_large_frame_before_authentication_is_refused(sasl):
     assert closed_by_peer(s)
     s.close()
     assert "exceeds the maximum of 524288" in sasl.output()
+
+
+def test_reauthentication_and_session_expiry(tmp_path):
+    import time
+    from confluent_kafka import Producer
+    b = security_broker(tmp_path, [("SASL_PLAINTEXT", "SASL_PLAINTEXT")], {
+        "sasl.enabled.mechanisms": "SCRAM-SHA-256,PLAIN", "bulwark.sasl.plain.allow.insecure": "true",
+        "connections.max.reauth.ms": "3000", "auto.create.topics.enable": "true",
+    }).start()
+    try:
+        # librdkafka 2.16 re-authenticates on the same connection before the lifetime ends.
+        p = Producer({**confluent_conf(b.bootstrap, "SCRAM-SHA-256", "bob"), "linger.ms": 0})
+        p.produce("reauth", value=b"before")
+        assert p.flush(20) == 0
+        time.sleep(7)
+        p.produce("reauth", value=b"after")
+        assert p.flush(20) == 0
+        # A raw client that does not re-authenticate is closed once its session expires.
+        s = connect(b.port)
+        s.sendall(request(17, 1, 1, kstring("PLAIN")))
+        read_frame(s)
+        s.sendall(request(36, 1, 2, kbytes(b"\0alice\0" + PASSWORDS["alice"].encode())))
+        frame = read_frame(s)
+        corr, code = struct.unpack(">ih", frame[:6])
+        (msg_len,) = struct.unpack(">h", frame[6:8])
+        rest = frame[8 + max(msg_len, 0):]
+        (auth_len,) = struct.unpack(">i", rest[:4])
+        (lifetime,) = struct.unpack(">q", rest[4 + auth_len:12 + auth_len])
+        assert (corr, code, lifetime) == (2, 0, 3000)
+        s.sendall(request(18, 0, 3, b""))
+        assert struct.unpack(">ih", read_frame(s)[:6]) == (3, 0)
+        time.sleep(3.5)
+        s.sendall(request(18, 0, 4, b""))
+        assert read_frame(s) is None
+        s.close()
+    finally:
+        assert b.stop() == 0
+    log = b.output()
+    assert log.count("SASL session expired") == 1  # the raw client only: librdkafka re-authenticated in time
+    import re
+    per_connection = {}
+    for conn in re.findall(r"connection=(\d+) mechanism=SCRAM-SHA-256 principal=User:bob \[Broker\] authenticated", log):
+        per_connection[conn] = per_connection.get(conn, 0) + 1
+    assert max(per_connection.values()) >= 2, per_connection  # re-authenticated on the same connection

@@ -26,6 +26,8 @@ public struct ListenerSecurity: Sendable {
         case sanURI = "san-uri"
     }
     public var principalSource = PrincipalSource.subject
+    /// `connections.max.reauth.ms` (KIP-368): 0 means sessions never expire.
+    public var maxReauthMs: Int64 = 0
     /// `sasl.server.max.receive.size`: the largest frame accepted before authentication.
     public var saslMaxReceiveSize = 524_288
 
@@ -38,7 +40,7 @@ public struct ListenerSecurity: Sendable {
         "ssl.keystore.key", "ssl.key.password", "ssl.keystore.password", "ssl.truststore.type", "ssl.truststore.location",
         "ssl.truststore.password", "ssl.client.auth", "ssl.enabled.protocols", "ssl.protocol",
         "ssl.principal.mapping.rules", "ssl.endpoint.identification.algorithm", "bulwark.sasl.plain.allow.insecure",
-        "sasl.server.max.receive.size", "bulwark.ssl.principal.source",
+        "sasl.server.max.receive.size", "bulwark.ssl.principal.source", "connections.max.reauth.ms",
     ]
 
     /// Kafka's default map: every protocol name maps to itself.
@@ -84,6 +86,12 @@ public struct ListenerSecurity: Sendable {
                 }
             }
             s.saslMechanisms = mechanisms
+            if let reauth = value("connections.max.reauth.ms") {
+                guard let n = Int64(reauth.value), n >= 0 else {
+                    throw ConfigError(key: reauth.key, message: "'\(reauth.value)' is not an integer ≥ 0")
+                }
+                s.maxReauthMs = n
+            }
             if let size = value("sasl.server.max.receive.size") {
                 guard let n = Int32(size.value), n >= 1024 else {
                     throw ConfigError(key: size.key, message: "'\(size.value)' is not an integer ≥ 1024")

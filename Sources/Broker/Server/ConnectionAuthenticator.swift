@@ -14,9 +14,17 @@ struct ConnectionAuthenticator {
 
     static let anonymous = "User:ANONYMOUS"
 
-    init(session: SaslSession?, principal: String = Self.anonymous) {
+    /// `connections.max.reauth.ms`; 0 means a session does not expire.
+    private let maxReauthMs: Int64
+    private var expiresAtMs: Int64?
+    private let now: @Sendable () -> Int64
+
+    init(session: SaslSession?, principal: String = Self.anonymous, maxReauthMs: Int64 = 0,
+         now: @escaping @Sendable () -> Int64 = { BrokerState.nowMs() }) {
         self.session = session
         self.principal = principal
+        self.maxReauthMs = maxReauthMs
+        self.now = now
     }
 
     mutating func setPrincipal(_ p: String) { principal = p }
@@ -46,6 +54,10 @@ struct ConnectionAuthenticator {
         } catch {
             return .close(reason: "unparsable request header during SASL authentication (\(error))")
         }
+        // KIP-368: past its lifetime a session serves nothing but a re-authentication.
+        if session.isAuthenticated, let expiry = expiresAtMs, now() > expiry, request.apiKey != .saslHandshake {
+            return .close(reason: "SASL session expired (connections.max.reauth.ms)")
+        }
         switch session.request(apiKey: request.apiKey.rawValue) {
         case .serve:
             return await dispatcher.dispatch(frame: frame, connection: connection, principal: principal)
@@ -73,7 +85,8 @@ struct ConnectionAuthenticator {
                 return Self.encode(SaslAuthenticateResponse(errorCode: 0, errorMessage: nil, authBytes: bytes), request)
             case .success(let user, let bytes):
                 authenticated(user, session: session, connection: connection, logger: logger)
-                return Self.encode(SaslAuthenticateResponse(errorCode: 0, errorMessage: nil, authBytes: bytes), request)
+                return Self.encode(SaslAuthenticateResponse(errorCode: 0, errorMessage: nil, authBytes: bytes,
+                                                            sessionLifetimeMs: maxReauthMs), request)
             case .failure(let message, let reason):
                 let response = SaslAuthenticateResponse(errorCode: KafkaErrorCode.saslAuthenticationFailed.rawValue,
                                                         errorMessage: message)
@@ -84,6 +97,7 @@ struct ConnectionAuthenticator {
 
     private mutating func authenticated(_ user: String, session: SaslSession, connection: ConnectionInfo, logger: Logger) {
         principal = "User:\(user)"
+        expiresAtMs = maxReauthMs > 0 ? now() + maxReauthMs : nil
         var mechanism = ""
         if case .authenticated(_, let m) = session.state { mechanism = m }
         logger.info("authenticated", metadata: ["connection": "\(connection.id)", "client": "\(connection.remoteAddress)",

@@ -68,7 +68,8 @@ final class KafkaServer: Sendable {
         let connections = self.connections
         let security = self.security
         Task {
-            var authenticator = ConnectionAuthenticator(session: security.makeSession())
+            var authenticator = ConnectionAuthenticator(session: security.makeSession(),
+                                                        maxReauthMs: security.settings.maxReauthMs)
             var first = true
             serving: for await frame in frames {
                 if first, security.settings.securityProtocol == .ssl {

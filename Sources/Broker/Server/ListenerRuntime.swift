@@ -22,7 +22,8 @@ struct ListenerRuntime: Sendable {
     func makeSession() -> SaslSession? {
         guard settings.securityProtocol.usesSASL else { return nil }
         let store = credentials
-        return SaslSession(enabledMechanisms: settings.saslMechanisms) { name in
+        return SaslSession(enabledMechanisms: settings.saslMechanisms,
+                           allowsReauthentication: settings.maxReauthMs > 0) { name in
             if name == "PLAIN" { return PlainServer(lookup: store, fakeSecret: store.fakeSecret) }
             guard let algorithm = ScramAlgorithm(mechanism: name) else { return nil }
             return ScramServer(algorithm: algorithm, lookup: store, fakeSecret: store.fakeSecret)
