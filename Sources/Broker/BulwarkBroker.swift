@@ -128,6 +128,20 @@ public final class BulwarkBroker: Sendable {
         state.logger.info("stopped")
     }
 
+    /// Reloads every TLS listener's certificate and key (SIGHUP): new connections get the
+    /// new ones, open connections are not dropped. A listener whose files fail keeps the old.
+    public func reloadCertificates() {
+        for server in servers where server.security.settings.tls != nil {
+            do {
+                try server.security.reloadTLS()
+                state.logger.info("TLS certificates reloaded", metadata: ["listener": "\(server.listener.name)"])
+            } catch {
+                state.logger.error("TLS reload failed; keeping the previous certificates",
+                                   metadata: ["listener": "\(server.listener.name)", "error": "\(error)"])
+            }
+        }
+    }
+
     public func shutdown() {
         stopSignal.continuation.yield()
     }

@@ -54,8 +54,14 @@ struct Serve: AsyncParsableCommand {
             source.resume()
             return source
         }
+        // SIGHUP reloads TLS certificates and keys without dropping connections.
+        signal(SIGHUP, SIG_IGN)
+        let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hup.setEventHandler { broker.reloadCertificates() }
+        hup.resume()
         try await broker.run()
         sources.forEach { $0.cancel() }
+        hup.cancel()
     }
 }
 

@@ -1,21 +1,31 @@
 import BrokerSecurity
 import NIOSSL
+import Synchronization
 
 /// What a listener needs at run time: its settings, the TLS context built once at start,
 /// and the credential store its SASL mechanisms check against.
-struct ListenerRuntime: Sendable {
+final class ListenerRuntime: Sendable {
     let settings: ListenerSecurity
-    let tlsContext: NIOSSLContext?
+    private let context: Mutex<NIOSSLContext?>
+    /// The context new connections use; `reloadTLS()` replaces it, open ones keep theirs.
+    var tlsContext: NIOSSLContext? { context.withLock { $0 } }
     let credentials: CredentialStore
 
     init(security: ListenerSecurity, credentials: CredentialStore) throws {
         settings = security
         self.credentials = credentials
         if let tls = security.tls {
-            tlsContext = try tls.makeContext()
+            context = Mutex(try tls.makeContext())
         } else {
-            tlsContext = nil
+            context = Mutex(nil)
         }
+    }
+
+    /// Re-reads the key store and trust store (SIGHUP). On error the old context stays.
+    func reloadTLS() throws(SecurityError) {
+        guard let tls = settings.tls else { return }
+        let fresh = try tls.makeContext()
+        context.withLock { $0 = fresh }
     }
 
     /// A fresh SASL session for a connection, or nil when the listener does not use SASL.
