@@ -17,7 +17,9 @@ import Testing
         let join = await coordinator.joinGroup(joinRequest(), version: 3, clientId: "c", clientHost: "h")
         let elapsed = Date().timeIntervalSince(started)
         #expect(join.errorCode == 0 && join.generationId == 1)
-        #expect(elapsed >= 0.14 && elapsed < 2)
+        // The lower bound is the point (the delay is honoured); the upper one only guards against
+        // a hang, so it is loose enough for a loaded machine.
+        #expect(elapsed >= 0.14 && elapsed < 30)
         await coordinator.shutdown()
         directory.remove()
     }

@@ -123,13 +123,14 @@ import Testing
         let quick = await clock.measure {
             for _ in 0..<200 { await log.waitForAppend(after: 10, timeout: .zero) }
         }
-        #expect(quick < .seconds(10))
+        // Hang guards, not speed targets: loose enough for a loaded 2-core machine.
+        #expect(quick < .seconds(60))
         let waiter = Task { await log.waitForAppend(after: 10, timeout: .seconds(600)) }
         try await Task.sleep(for: .milliseconds(20))
         waiter.cancel()
         let cancelled = await clock.measure { await waiter.value }
-        #expect(cancelled < .seconds(10))
-        try await waitUntil { log.state.withLock { $0.appendWaiters.isEmpty } }
+        #expect(cancelled < .seconds(60))
+        try await waitUntil(timeout: .seconds(60)) { log.state.withLock { $0.appendWaiters.isEmpty } }
     }
 }
 
