@@ -114,13 +114,16 @@ let package = Package(
         .testTarget(name: "KafkaWireCodegenTests", dependencies: ["KafkaWireCodegen"]),
 
         // Storage tooling: a writer the crash harness kills, and the storage benchmark.
-        .executableTarget(name: "log-writer", dependencies: ["LogStorage", "KafkaWire"]),
+        .executableTarget(name: "log-writer", dependencies: ["LogStorage", "KafkaWire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "storage-bench",
-            dependencies: ["LogStorage", "KafkaWire"],
+            dependencies: ["LogStorage", "KafkaWire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/StorageBench"
         ),
-        .testTarget(name: "LogStorageTests", dependencies: ["LogStorage", "KafkaWire", "BulwarkTestSupport"]),
+        .testTarget(
+            name: "LogStorageTests",
+            dependencies: ["LogStorage", "KafkaWire", "BulwarkTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "GroupCoordinatorTests",
             dependencies: [
@@ -129,7 +132,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerSecurity", "KafkaWire", "BulwarkTestSupport"]),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerSecurity", "KafkaWire", "BulwarkTestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "BrokerSecurityTests", dependencies: ["BrokerSecurity"]),
     ]
 )
