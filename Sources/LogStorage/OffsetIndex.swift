@@ -24,13 +24,7 @@ struct OffsetIndex: Sendable {
 
     /// The last entry with `relativeOffset ≤ target`, if any.
     func lookup(_ target: UInt32) -> Entry? {
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let mid = (low + high) / 2
-            if entries[mid].relativeOffset <= target { low = mid + 1 } else { high = mid }
-        }
-        return low == 0 ? nil : entries[low - 1]
+        entries.lastSorted(atMost: target, by: \.relativeOffset)
     }
 
     static func encode(_ entries: some Collection<Entry>) -> [UInt8] {
@@ -85,13 +79,7 @@ struct TimeIndex: Sendable {
     /// The last entry with `timestamp ≤ target`: every batch before its offset has a
     /// smaller timestamp, so a search for `target` may start there.
     func lookup(_ target: Int64) -> Entry? {
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let mid = (low + high) / 2
-            if entries[mid].timestamp <= target { low = mid + 1 } else { high = mid }
-        }
-        return low == 0 ? nil : entries[low - 1]
+        entries.lastSorted(atMost: target, by: \.timestamp)
     }
 
     static func encode(_ entries: some Collection<Entry>) -> [UInt8] {
@@ -130,5 +118,18 @@ extension [UInt8] {
 
     func bigEndian<T: FixedWidthInteger>(at offset: Int) -> T {
         withUnsafeBytes { T(bigEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+    }
+}
+
+extension Array {
+    /// Binary search in an array sorted by `key`: the last element whose key is ≤ `target`.
+    func lastSorted<Key: Comparable>(atMost target: Key, by key: (Element) -> Key) -> Element? {
+        var low = 0
+        var high = count
+        while low < high {
+            let mid = (low + high) / 2
+            if key(self[mid]) <= target { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? nil : self[low - 1]
     }
 }
