@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(name: "KafkaWireCodegenTests", dependencies: ["KafkaWireCodegen"]),
 
         // Storage tooling: a writer the crash harness kills, and the storage benchmark.
-        .executableTarget(name: "log-writer", dependencies: ["LogStorage", "KafkaWire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "log-writer", dependencies: ["LogStorage", "KafkaWire", "BulwarkTestSupport", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "storage-bench",
             dependencies: ["LogStorage", "KafkaWire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],

@@ -20,6 +20,7 @@
 // the harness also meets torn tails.
 
 #if canImport(Glibc)
+import BulwarkTestSupport
 import Glibc
 #endif
 import KafkaWire
@@ -66,19 +67,6 @@ struct Options {
     }
 }
 
-/// The value of record `index` of batch `sequence` from `appender`; the harness computes the same.
-func recordValue(seed: UInt64, appender: Int, sequence: Int, index: Int, bytes: Int) -> [UInt8] {
-    var state = seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(appender) &* 0xBF58_476D_1CE4_E5B9 &+ UInt64(sequence) &* 0x94D0_49BB_1331_11EB
-        &+ UInt64(index)
-    var out = [UInt8]()
-    out.reserveCapacity(bytes)
-    while out.count < bytes {
-        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        out.append(UInt8(truncatingIfNeeded: state >> 33))
-    }
-    return out
-}
-
 /// One write(2) per line: atomic on a pipe, and nothing sits in a buffer when the kill comes.
 func emit(_ line: String, to fd: Int32 = STDOUT_FILENO) {
     var bytes = Array((line + "\n").utf8)
@@ -120,7 +108,7 @@ do {
                     builder.producerEpoch = options.epoch
                     builder.baseSequence = Int32(sequence * perBatch)
                     for index in 0..<perBatch {
-                        let value = recordValue(seed: options.seed, appender: appender, sequence: sequence, index: index, bytes: options.recordBytes)
+                        let value = CrashHarnessPayload.recordValue(seed: options.seed, appender: appender, sequence: sequence, index: index, bytes: options.recordBytes)
                         builder.append(timestamp: 1_000_000 + Int64(sequence), key: nil, value: ByteBuffer(bytes: value))
                     }
                     let records = try builder.build()

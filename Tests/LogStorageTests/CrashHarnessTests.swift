@@ -128,7 +128,7 @@ import Testing
             let values = try batch.decodeRecords(maxUncompressedBytes: 1 << 20).map { Array(buffer: $0.value!) }
             let count = ack.appender == 0 ? Self.largeRecordsPerBatch : Self.recordsPerBatch
             let expected = (0..<count).map {
-                Self.recordValue(seed: seed, appender: ack.appender, sequence: ack.sequence, index: $0, bytes: Self.recordBytes)
+                CrashHarnessPayload.recordValue(seed: seed, appender: ack.appender, sequence: ack.sequence, index: $0, bytes: Self.recordBytes)
             }
             #expect(values == expected, "round \(round): wrong bytes for \(ack)")
         }
@@ -152,19 +152,6 @@ import Testing
         }
         try handle.seekToEnd()
         try handle.write(contentsOf: torn)
-    }
-
-    /// The same function as in log-writer (a separate process cannot share it).
-    static func recordValue(seed: UInt64, appender: Int, sequence: Int, index: Int, bytes: Int) -> [UInt8] {
-        var state = seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(appender) &* 0xBF58_476D_1CE4_E5B9 &+ UInt64(sequence) &* 0x94D0_49BB_1331_11EB
-            &+ UInt64(index)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes)
-        while out.count < bytes {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            out.append(UInt8(truncatingIfNeeded: state >> 33))
-        }
-        return out
     }
 
     /// Next to the test bundle (the products of one `swift build`), else under a
