@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // Ed25519/SHA-256 for the audit chain; X.509 issuance for the development CA.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
     ],
     targets: [
         // C shims: hardware CRC-32C, and the system compression libraries.
@@ -22,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CCompression"),
         // The system libcrypto, for SCRAM's SHA-2, HMAC and PBKDF2 (behind ScramAlgorithm).
         .systemLibrary(name: "COpenSSLCrypto", providers: [.apt(["libssl-dev"])]),
+        // MIT Kerberos GSSAPI, for SASL/GSSAPI (behind BrokerSecurity's acceptor wrapper).
+        .systemLibrary(name: "CGSSAPI", providers: [.apt(["libkrb5-dev"])]),
 
         // The pure Kafka wire codec.
         .target(
@@ -57,14 +62,26 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                "COpenSSLCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                "COpenSSLCrypto", "CGSSAPI",
+            ]
+        ),
+        // The Ranger-style policy engine: pure, bytes in (policies, requests), decisions out.
+        .target(name: "PolicyEngine"),
+        // The append-only, tamper-evident audit log: segments, hash chain, signed checkpoints.
+        .target(
+            name: "AuditLog",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The broker: server, connections, configuration, one handler per API.
         .target(
             name: "Broker",
             dependencies: [
-                "KafkaWire", "LogStorage", "GroupCoordinator", "BrokerSecurity",
+                "KafkaWire", "LogStorage", "GroupCoordinator", "BrokerSecurity", "PolicyEngine", "AuditLog",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -80,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "bulwark",
             dependencies: [
-                "KafkaWire", "Broker", "BrokerSecurity",
+                "KafkaWire", "Broker", "BrokerSecurity", "PolicyEngine", "AuditLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -134,5 +151,9 @@ let package = Package(
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerSecurity", "KafkaWire", "BulwarkTestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "BrokerSecurityTests", dependencies: ["BrokerSecurity"]),
+        .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine"]),
+        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog"]),
+        .executableTarget(name: "policy-bench", dependencies: ["PolicyEngine"], path: "Benchmarks/PolicyBench"),
+        .executableTarget(name: "audit-bench", dependencies: ["AuditLog"], path: "Benchmarks/AuditBench"),
     ]
 )

@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# C libraries the codec links (compression) and SCRAM uses (libcrypto), the real clients
+# C libraries the codec links (compression), SCRAM uses (libcrypto) and GSSAPI uses (libkrb5), the real clients
 # the tests drive, and openssl, which the TLS tests use to make certificates at test time.
-APT_PACKAGES=(zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev kcat openssl)
+APT_PACKAGES=(zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev libkrb5-dev kcat openssl)
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi

@@ -1,0 +1,1 @@
+print("policy-bench: not built yet")
