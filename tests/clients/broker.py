@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BINARY = ROOT / ".build" / "debug" / "bulwark"
+# BULWARK_BIN points at another build (engineers building with their own --scratch-path).
+BINARY = Path(os.environ.get("BULWARK_BIN", ROOT / ".build" / "debug" / "bulwark"))
 
 
 def free_port():
