@@ -18,6 +18,8 @@ let package = Package(
         // Ed25519/SHA-256 for the audit chain; X.509 issuance for the development CA.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        // Gauges (certificate expiry) through the metrics API; issue 11 picks the backend.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // C shims: hardware CRC-32C, and the system compression libraries.
@@ -64,6 +66,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 "COpenSSLCrypto", "CGSSAPI",
             ]
         ),
@@ -150,7 +153,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerSecurity", "KafkaWire", "BulwarkTestSupport", .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "BrokerSecurityTests", dependencies: ["BrokerSecurity"]),
+        .testTarget(name: "BrokerSecurityTests", dependencies: ["BrokerSecurity", .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine"]),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog"]),
         .executableTarget(name: "policy-bench", dependencies: ["PolicyEngine"], path: "Benchmarks/PolicyBench"),
