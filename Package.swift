@@ -39,11 +39,16 @@ let package = Package(
             ]
         ),
 
+        // Encryption at rest: master key providers, per-tenant/topic KEKs, wrapped DEKs, AEAD sealing.
+        .target(
+            name: "EnvelopeCrypto",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The durable partition log: segments, indexes, recovery, retention, producer state.
         .target(
             name: "LogStorage",
             dependencies: [
-                "KafkaWire",
+                "KafkaWire", "EnvelopeCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -52,7 +57,7 @@ let package = Package(
         .target(
             name: "GroupCoordinator",
             dependencies: [
-                "KafkaWire",
+                "KafkaWire", "EnvelopeCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -76,6 +81,7 @@ let package = Package(
         .target(
             name: "AuditLog",
             dependencies: [
+                "EnvelopeCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -100,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "bulwark",
             dependencies: [
-                "KafkaWire", "Broker", "BrokerSecurity", "PolicyEngine", "AuditLog",
+                "KafkaWire", "Broker", "BrokerSecurity", "PolicyEngine", "AuditLog", "EnvelopeCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -156,6 +162,7 @@ let package = Package(
         .testTarget(name: "BrokerSecurityTests", dependencies: ["BrokerSecurity", .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine"]),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog"]),
+        .testTarget(name: "EnvelopeCryptoTests", dependencies: ["EnvelopeCrypto"]),
         .executableTarget(name: "policy-bench", dependencies: ["PolicyEngine"], path: "Benchmarks/PolicyBench"),
         .executableTarget(name: "audit-bench", dependencies: ["AuditLog"], path: "Benchmarks/AuditBench"),
     ]
