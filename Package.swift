@@ -42,7 +42,7 @@ let package = Package(
         // Encryption at rest: master key providers, per-tenant/topic KEKs, wrapped DEKs, AEAD sealing.
         .target(
             name: "EnvelopeCrypto",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [.product(name: "Crypto", package: "swift-crypto"), "COpenSSLCrypto"]
         ),
         // The durable partition log: segments, indexes, recovery, retention, producer state.
         .target(
