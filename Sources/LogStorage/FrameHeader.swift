@@ -22,11 +22,13 @@
 /// | 32 | maxTimestamp i64 | after LogAppendTime, as served |
 /// | 40 | producerId i64 | |
 ///
-/// Plain body: the wire batch, offsets assigned. Sealed body (reserved for the
-/// encryption issue): keyId u32, nonce (12 bytes), ciphertext of the wire batch
-/// (wireLength bytes), tag (16 bytes), with the 44 header bytes after the length as
-/// associated data. The frame CRC covers everything but its own length field, so
-/// recovery can check a sealed frame without its key.
+/// Plain body: the wire batch, offsets assigned. Sealed body (encryption at rest,
+/// `PartitionLog+Seal`): keyId u32, nonce (12 bytes), AES-256-GCM ciphertext of the
+/// wire batch (wireLength bytes), tag (16 bytes). Its associated data is the topic,
+/// the partition, the segment's base offset and header bytes 8…47 (format to
+/// producerId; not the length, implied by wireLength and format, nor the CRC, which
+/// covers the ciphertext and so cannot be inside it). The frame CRC covers everything
+/// but its own length field, so recovery can check a sealed frame without its key.
 struct FrameHeader: Hashable, Sendable {
     static let size = 48
     /// Bytes of a frame after its length field that are header.

@@ -121,7 +121,7 @@ extension LogManager {
                 logs.append(
                     try PartitionLog.create(
                         tp, directory: dir, config: config, durability: durability, files: files, flusher: flusher, logger: logger,
-                        now: now))
+                        now: now, crypto: encryption.map { PartitionCrypto(encryption: $0, topicPartition: tp) }))
             }
             try FileIO.syncDirectory(topicsDirectory)
         } catch {

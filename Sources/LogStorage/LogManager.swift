@@ -31,6 +31,8 @@ public final class LogManager: Sendable {
     let logger: Logger
     let files: FileHandleCache
     let flusher: Flusher
+    /// Encryption at rest (nil: no keyring; sealed frames cannot be read).
+    let encryption: LogEncryption?
     let state = Mutex(State())
     /// Serializes admin operations (their file I/O must not hold `state`, which
     /// every produce and fetch takes to find its partition).
@@ -42,9 +44,12 @@ public final class LogManager: Sendable {
 
     /// `directory` is the data dir; `defaults` comes from the broker's log.* settings.
     /// `maxOpenFiles` bounds the descriptors held open for segment and index files.
+    /// With `encryption`, new batches are sealed (if it says so) and sealed ones opened.
     public init(
-        directory: String, defaults: LogConfig, durability: Durability, logger: Logger, maxOpenFiles: Int = LogManager.defaultMaxOpenFiles
+        directory: String, defaults: LogConfig, durability: Durability, logger: Logger, maxOpenFiles: Int = LogManager.defaultMaxOpenFiles,
+        encryption: LogEncryption? = nil
     ) throws(StorageError) {
+        self.encryption = encryption
         self.directory = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         self.defaults = defaults
         self.durability = durability
@@ -117,7 +122,7 @@ public final class LogManager: Sendable {
                 }
                 for p in 0..<topic.partitions { jobs.append((TopicPartition(topic: name, partition: p), configs[name]!)) }
             }
-            let (durability, files, flusher, logger) = (self.durability, self.files, self.flusher, self.logger)
+            let (durability, files, flusher, logger, encryption) = (self.durability, self.files, self.flusher, self.logger, self.encryption)
             let directories = jobs.map { partitionDirectory($0.0) }
             let work = jobs
             let logs = try ParallelWork.run(work.count) { (i) throws(StorageError) -> PartitionLog in
@@ -125,12 +130,12 @@ public final class LogManager: Sendable {
                 if FileIO.exists(directories[i]) {
                     return try PartitionLog.open(
                         tp, directory: directories[i], config: config, durability: durability, files: files, flusher: flusher,
-                        logger: logger, now: now)
+                        logger: logger, now: now, crypto: encryption.map { PartitionCrypto(encryption: $0, topicPartition: tp) })
                 }
                 logger.error("partition directory \(directories[i]) is missing; starting it empty")
                 return try PartitionLog.create(
                     tp, directory: directories[i], config: config, durability: durability, files: files, flusher: flusher,
-                    logger: logger, now: now)
+                    logger: logger, now: now, crypto: encryption.map { PartitionCrypto(encryption: $0, topicPartition: tp) })
             }
             var topics: [String: TopicEntry] = [:]
             for log in logs {

@@ -51,7 +51,8 @@ extension PartitionLog {
         } catch {
             throw StorageError(.corruptMessage, "\(topicPartition): \(error.message)")
         }
-        let headers = Self.prepareBatches(&records, validated: validated, logAppendTime: logAppendTime ? now : nil)
+        let sealing = crypto.map { $0.encryption.sealNewBatches } ?? false
+        var headers = Self.prepareBatches(&records, validated: validated, logAppendTime: logAppendTime ? now : nil, sealed: sealing)
         let totalSize = headers.reduce(0) { $0 + $1.frameSize }
         let recordCount = Int64(validated.recordCount)
 
@@ -61,7 +62,9 @@ extension PartitionLog {
             try roll(&state, now: now)
         }
         let position = state.active.size
-        try writeFrames(headers, records: records, validated: validated, at: position, state: &state)
+        // Sealed only now: the associated data names the segment, known after the roll.
+        let envelopes = sealing ? try sealBatches(&headers, records: records, validated: validated, state: &state) : nil
+        try writeFrames(headers, records: records, validated: validated, envelopes: envelopes, at: position, state: &state)
 
         var framePosition = position
         for header in headers {
@@ -85,8 +88,11 @@ extension PartitionLog {
     }
 
     /// Sets the broker-owned fields inside each batch (LogAppendTime, the true max
-    /// timestamp, as Kafka does) and builds the frame headers with their CRCs.
-    private static func prepareBatches(_ records: inout ByteBuffer, validated: ValidatedRecords, logAppendTime: Int64?) -> [FrameHeader] {
+    /// timestamp, as Kafka does) and builds the frame headers with their CRCs (for
+    /// `sealed` frames the CRC is left to `sealBatches`, which knows the ciphertext).
+    private static func prepareBatches(
+        _ records: inout ByteBuffer, validated: ValidatedRecords, logAppendTime: Int64?, sealed: Bool
+    ) -> [FrameHeader] {
         typealias L = RecordBatchLayout
         var headers: [FrameHeader] = []
         headers.reserveCapacity(validated.batches.count)
@@ -108,12 +114,13 @@ extension PartitionLog {
                 records.setInteger(crc, at: start + L.crc)
             }
             var header = FrameHeader(
-                frameLength: UInt32(FrameHeader.headerAfterLength + size), crc: 0, format: FrameHeader.Format.plain.rawValue,
+                frameLength: UInt32(FrameHeader.headerAfterLength + size + (sealed ? SealedEnvelope.overhead : 0)), crc: 0,
+                format: (sealed ? FrameHeader.Format.sealed : .plain).rawValue,
                 producerEpoch: batch.header.producerEpoch,
                 baseOffset: records.getInteger(at: start + L.baseOffset, as: Int64.self)!,
                 lastOffsetDelta: batch.header.lastOffsetDelta, wireLength: Int32(size),
                 baseSequence: batch.header.baseSequence, maxTimestamp: maxTimestamp, producerId: batch.header.producerId)
-            header.crc = Self.frameChecksum(header, body: records, at: start, length: size)
+            if !sealed { header.crc = Self.frameChecksum(header, body: records, at: start, length: size) }
             headers.append(header)
         }
         return headers
@@ -132,7 +139,8 @@ extension PartitionLog {
     /// One vectored write of every frame (header, batch, header, batch…) at the end
     /// of the active segment. On failure the file is cut back so no partial frame stays.
     private func writeFrames(
-        _ headers: [FrameHeader], records: ByteBuffer, validated: ValidatedRecords, at position: Int64, state: inout PartitionState
+        _ headers: [FrameHeader], records: ByteBuffer, validated: ValidatedRecords, envelopes: [UInt8]?, at position: Int64,
+        state: inout PartitionState
     ) throws(StorageError) {
         var headerBytes = [UInt8](repeating: 0, count: FrameHeader.size * headers.count)
         headerBytes.withUnsafeMutableBytes { raw in
@@ -144,6 +152,21 @@ extension PartitionLog {
         do throws(StorageError) {
             try files.withDescriptor(path, create: true) { (fd) throws(StorageError) in
                 try headerBytes.withBytes { (headerRaw) throws(StorageError) in
+                    if let envelopes {
+                        // Sealed: header, envelope, header, envelope… (envelopes are contiguous).
+                        try envelopes.withBytes { (envelopeRaw) throws(StorageError) in
+                            var pieces: [UnsafeRawBufferPointer] = []
+                            pieces.reserveCapacity(headers.count * 2)
+                            var start = 0
+                            for (i, header) in headers.enumerated() {
+                                pieces.append(UnsafeRawBufferPointer(rebasing: headerRaw[(i * FrameHeader.size)..<((i + 1) * FrameHeader.size)]))
+                                pieces.append(UnsafeRawBufferPointer(rebasing: envelopeRaw[start..<(start + header.bodyLength)]))
+                                start += header.bodyLength
+                            }
+                            try FileIO.write(fd, pieces: pieces, at: position, path: path)
+                        }
+                        return
+                    }
                     try records.withReadableBytes { (recordRaw) throws(StorageError) in
                         var pieces: [UnsafeRawBufferPointer] = []
                         pieces.reserveCapacity(headers.count * 2)

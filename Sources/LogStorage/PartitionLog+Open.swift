@@ -6,7 +6,7 @@ extension PartitionLog {
     /// Creates an empty partition directory with its first segment.
     static func create(
         _ topicPartition: TopicPartition, directory: String, config: LogConfig, durability: Durability,
-        files: FileHandleCache, flusher: Flusher, logger: Logger, now: Int64
+        files: FileHandleCache, flusher: Flusher, logger: Logger, now: Int64, crypto: PartitionCrypto? = nil
     ) throws(StorageError) -> PartitionLog {
         try FileIO.makeDirectory(directory)
         var segment = Segment(baseOffset: 0, directory: directory, createdMs: now)
@@ -18,7 +18,7 @@ extension PartitionLog {
         let state = PartitionState(config: config, segments: [segment], logStartOffset: 0, durableOffset: 0)
         return PartitionLog(
             topicPartition: topicPartition, directory: directory, state: state, durability: durability, files: files,
-            flusher: flusher, logger: logger)
+            flusher: flusher, logger: logger, crypto: crypto)
     }
 
     /// Opens an existing partition directory and recovers it: every segment's index
@@ -26,7 +26,7 @@ extension PartitionLog {
     /// CRC-checked; a torn tail is cut, a corrupt or missing index rebuilt.
     static func open(
         _ topicPartition: TopicPartition, directory: String, config: LogConfig, durability: Durability,
-        files: FileHandleCache, flusher: Flusher, logger: Logger, now: Int64
+        files: FileHandleCache, flusher: Flusher, logger: Logger, now: Int64, crypto: PartitionCrypto? = nil
     ) throws(StorageError) -> PartitionLog {
         let names = FileIO.list(directory)
         for name in names where name.hasSuffix(".tmp") { try FileIO.remove(directory + "/" + name) }
@@ -47,12 +47,12 @@ extension PartitionLog {
             let state = PartitionState(config: config, segments: [segment], logStartOffset: base, durableOffset: base)
             return PartitionLog(
                 topicPartition: topicPartition, directory: directory, state: state, durability: durability, files: files,
-                flusher: flusher, logger: logger)
+                flusher: flusher, logger: logger, crypto: crypto)
         }
         let log = PartitionLog(
             topicPartition: topicPartition, directory: directory,
             state: PartitionState(config: config, segments: [], logStartOffset: 0, durableOffset: 0),
-            durability: durability, files: files, flusher: flusher, logger: logger)
+            durability: durability, files: files, flusher: flusher, logger: logger, crypto: crypto)
         var segments: [Segment] = []
         for (i, base) in bases.enumerated() {
             let next = i + 1 < bases.count ? bases[i + 1] : nil

@@ -9,6 +9,8 @@ extension PartitionLog {
         var end: Int64
         var highWatermark: Int64
         var logStartOffset: Int64
+        /// The segment's base offset (bound into a sealed frame's associated data).
+        var segmentBase: Int64
     }
 
     /// Whole batches from the one containing `offset`, up to `maxBytes` of wire bytes,
@@ -28,7 +30,9 @@ extension PartitionLog {
             try loadIndexesIfNeeded(&state.segments[i], interval: interval)
             let segment = state.segments[i]
             let start = offset == end ? segment.size : segment.indexLookup(offset).position
-            return ReadPlan(path: segment.logPath, start: start, end: segment.size, highWatermark: end, logStartOffset: state.logStartOffset)
+            return ReadPlan(
+                path: segment.logPath, start: start, end: segment.size, highWatermark: end, logStartOffset: state.logStartOffset,
+                segmentBase: segment.baseOffset)
         }
         var records = ByteBuffer()
         if plan.start < plan.end {
@@ -63,14 +67,16 @@ extension PartitionLog {
             let frames = maxBytes / max(Int(header.wireLength), RecordBatchHeader.size) + 1
             let budget = Int64(max(header.frameSize, maxBytes + frames * FrameHeader.size))
             let length = Int(min(plan.end - position, budget))
-            return try readFrames(fd: fd, path: plan.path, at: position, length: length, maxBytes: maxBytes)
+            return try readFrames(fd: fd, path: plan.path, at: position, length: length, maxBytes: maxBytes, segmentBase: plan.segmentBase)
         }
     }
 
     /// Reads `length` file bytes of frames into a buffer and turns them into wire
     /// bytes in place: each frame is checked, opened, and its body moved down over
     /// the headers before it.
-    private func readFrames(fd: Int32, path: String, at position: Int64, length: Int, maxBytes: Int) throws(StorageError) -> ByteBuffer {
+    private func readFrames(
+        fd: Int32, path: String, at position: Int64, length: Int, maxBytes: Int, segmentBase: Int64
+    ) throws(StorageError) -> ByteBuffer {
         var buffer = ByteBufferAllocator().buffer(capacity: length)
         var firstBody = 0
         try buffer.write(count: length) { (raw) throws(StorageError) -> Int in
@@ -91,7 +97,13 @@ extension PartitionLog {
                         path, position: position + Int64(source),
                         detail: "CRC mismatch in the frame of offsets \(header.baseOffset)…\(header.lastOffset)")
                 }
-                let body = try openBody(header, raw: raw, frameStart: source, path: path, position: position)
+                let body: (start: Int, count: Int)
+                do throws(StorageError) {
+                    body = try openBody(header, raw: raw, frameStart: source, segmentBase: segmentBase, path: path, position: position)
+                } catch {
+                    if served > 0 { break }  // serve what precedes it; the next fetch gets the error
+                    throw error
+                }
                 if served == 0 {
                     firstBody = body.start
                     target = body.start
@@ -112,17 +124,17 @@ extension PartitionLog {
     }
 
     /// Where the wire batch of a frame is, after opening it. Plain frames hold it as
-    /// is; sealed frames need the keyring of the encryption-at-rest issue.
+    /// is; sealed frames are decrypted in place (`openSealed`).
     private func openBody(
-        _ header: FrameHeader, raw: UnsafeMutableRawBufferPointer, frameStart: Int, path: String, position: Int64
+        _ header: FrameHeader, raw: UnsafeMutableRawBufferPointer, frameStart: Int, segmentBase: Int64, path: String, position: Int64
     ) throws(StorageError) -> (start: Int, count: Int) {
         switch FrameHeader.Format(rawValue: header.format) {
         case .plain:
             return (frameStart + FrameHeader.size, Int(header.wireLength))
-        case .sealed, nil:
-            throw StorageError(
-                .kafkaStorageError,
-                "\(topicPartition): sealed batch at \(path):\(position + Int64(frameStart)) but no key provider is configured")
+        case .sealed:
+            return try openSealed(header, raw: raw, frameStart: frameStart, segmentBase: segmentBase, path: path, position: position)
+        case nil:
+            throw corruption(path, position: position + Int64(frameStart), detail: "unknown frame format \(header.format)")
         }
     }
 

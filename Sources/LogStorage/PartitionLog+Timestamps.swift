@@ -23,7 +23,7 @@ extension PartitionLog {
                 let from = max(segment.timeLookup(ts), state.logStartOffset)
                 let plan = ReadPlan(
                     path: segment.logPath, start: segment.indexLookup(from).position, end: segment.size,
-                    highWatermark: state.logEndOffset, logStartOffset: state.logStartOffset)
+                    highWatermark: state.logEndOffset, logStartOffset: state.logStartOffset, segmentBase: segment.baseOffset)
                 return (plan, segment.baseOffset)
             }
             guard let (plan, base) = candidate else { return nil }
@@ -53,7 +53,7 @@ extension PartitionLog {
             let batch = max(segment.offsetOfMaxTimestamp, segment.baseOffset)
             let plan = ReadPlan(
                 path: segment.logPath, start: segment.indexLookup(batch).position, end: segment.size,
-                highWatermark: state.logEndOffset, logStartOffset: state.logStartOffset)
+                highWatermark: state.logEndOffset, logStartOffset: state.logStartOffset, segmentBase: segment.baseOffset)
             return (plan, batch, segment.maxTimestamp)
         }
         guard let (readPlan, batch, timestamp) = plan else { return nil }
@@ -80,23 +80,37 @@ extension PartitionLog {
                     guard checksumOK else {
                         throw corruption(plan.path, position: position, detail: "CRC mismatch in offsets \(header.baseOffset)…\(header.lastOffset)")
                     }
-                    let batch = try readBatch(fd: fd, path: plan.path, header: header, at: position)
+                    let batch = try readBatch(fd: fd, path: plan.path, header: header, at: position, segmentBase: plan.segmentBase)
                     if let found = try firstRecord(in: batch, minimumOffset: minimumOffset, where: matches) { return found }
                 }
             }
         }
     }
 
-    private func readBatch(fd: Int32, path: String, header: FrameHeader, at position: Int64) throws(StorageError) -> RecordBatch {
-        guard FrameHeader.Format(rawValue: header.format) == .plain else {
-            throw StorageError(.kafkaStorageError, "\(topicPartition): sealed batch at \(path):\(position) but no key provider is configured")
-        }
-        var buffer = ByteBufferAllocator().buffer(capacity: Int(header.wireLength))
-        let count = Int(header.wireLength)
-        try buffer.write(count: count) { (raw) throws(StorageError) -> Int in
-            let got = try FileIO.read(fd, into: raw.baseAddress!, count: count, at: position + Int64(FrameHeader.size), path: path)
-            guard got == count else { throw corruption(path, position: position, detail: "batch cut short") }
-            return got
+    private func readBatch(fd: Int32, path: String, header: FrameHeader, at position: Int64, segmentBase: Int64) throws(StorageError) -> RecordBatch {
+        var buffer = ByteBufferAllocator().buffer(capacity: header.frameSize)
+        var bodyStart = FrameHeader.size
+        switch FrameHeader.Format(rawValue: header.format) {
+        case .plain:
+            let count = Int(header.wireLength)
+            try buffer.write(count: count) { (raw) throws(StorageError) -> Int in
+                let got = try FileIO.read(fd, into: raw.baseAddress!, count: count, at: position + Int64(FrameHeader.size), path: path)
+                guard got == count else { throw corruption(path, position: position, detail: "batch cut short") }
+                return got
+            }
+        case .sealed:
+            // The whole frame, opened in place (its header is part of the associated data).
+            let count = header.frameSize
+            try buffer.write(count: count) { (raw) throws(StorageError) -> Int in
+                let got = try FileIO.read(fd, into: raw.baseAddress!, count: count, at: position, path: path)
+                guard got == count else { throw corruption(path, position: position, detail: "batch cut short") }
+                bodyStart = try openSealed(header, raw: raw, frameStart: 0, segmentBase: segmentBase, path: path, position: position).start
+                return got
+            }
+            buffer.moveReaderIndex(forwardBy: bodyStart)
+            buffer.moveWriterIndex(to: bodyStart + Int(header.wireLength))
+        case nil:
+            throw corruption(path, position: position, detail: "unknown frame format \(header.format)")
         }
         do {
             return try RecordBatch(bytes: buffer)

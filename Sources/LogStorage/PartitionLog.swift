@@ -16,11 +16,14 @@ public final class PartitionLog: Sendable {
     let flusher: Flusher
     let logger: Logger
     let state: Mutex<PartitionState>
+    /// Encryption at rest; nil when no keyring is configured.
+    let crypto: PartitionCrypto?
 
     init(
         topicPartition: TopicPartition, directory: String, state: PartitionState,
-        durability: Durability, files: FileHandleCache, flusher: Flusher, logger: Logger
+        durability: Durability, files: FileHandleCache, flusher: Flusher, logger: Logger, crypto: PartitionCrypto? = nil
     ) {
+        self.crypto = crypto
         self.topicPartition = topicPartition
         self.directory = directory
         self.durability = durability

@@ -1,3 +1,4 @@
+import EnvelopeCrypto
 import KafkaWire
 
 /// Everything mutable about one partition, guarded by the partition's lock.
@@ -17,6 +18,10 @@ struct PartitionState: Sendable {
     var durableWaiters: [DurableWaiter] = []
     var appendWaiters: [UInt64: AppendWaiter] = [:]
     var nextWaiterID: UInt64 = 0
+    /// The sealer of the active segment (encryption at rest): a fresh DEK per segment and
+    /// per process, retired after its batch quota. `sealerSegment` is the segment it seals.
+    var sealer: BatchSealer?
+    var sealerSegment: Int64 = -1
     /// Set when the partition can no longer serve: deleted, closed, or an fsync failed.
     var failure: StorageError?
 
