@@ -16,6 +16,7 @@ struct AuditSegmentScan {
     var end: End = .clean
     var firstTime: Int64?
     var eventsAfterCheckpoint = 0
+    var endsWithCheckpoint = false
 
     init(firstSequence: UInt64, previousHash: [UInt8]) {
         nextSequence = firstSequence
@@ -46,6 +47,7 @@ struct AuditSegmentScan {
                 } else {
                     eventsAfterCheckpoint = 0
                 }
+                endsWithCheckpoint = raw == nil
                 index.add(raw, sequence: header.sequence, offset: offset, end: next)
                 nextSequence = header.sequence + 1
                 lastHash = Array(bytes[hash])

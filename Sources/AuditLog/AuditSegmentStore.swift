@@ -26,6 +26,8 @@ final class AuditSegmentStore {
     private(set) var lastCheckpointTime: Int64
     /// Events appended since the last checkpoint.
     private(set) var uncheckpointed = 0
+    /// Whether the active segment's last record is a checkpoint (a rotation then needs none).
+    private var endsWithCheckpoint = false
 
     var activePath: String { path(AuditSegmentHeader.fileName(firstSequence: activeFirstSequence)) }
     func path(_ name: String) -> String { directory + "/" + name }
@@ -80,6 +82,7 @@ final class AuditSegmentStore {
         index = scan.index
         activeOpenedAt = scan.firstTime ?? now
         uncheckpointed = scan.eventsAfterCheckpoint
+        endsWithCheckpoint = scan.endsWithCheckpoint
         fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else { throw AuditLogError(.io, "cannot open \(file): \(AuditFileIO.errorText())") }
         switch scan.end {
@@ -134,6 +137,7 @@ final class AuditSegmentStore {
         nextSequence = firstSequence
         lastHash = previousHash
         index = AuditSegmentIndex(segmentFirstSequence: firstSequence)
+        endsWithCheckpoint = false
     }
 
     /// Encodes and appends `events` with one write. On failure the partial write is cut and
@@ -161,6 +165,7 @@ final class AuditSegmentStore {
         lastHash = hash
         index = newIndex
         uncheckpointed += events.count
+        endsWithCheckpoint = false
     }
 
     private func write(_ buffer: [UInt8]) throws(AuditLogError) {
@@ -193,6 +198,7 @@ final class AuditSegmentStore {
         nextSequence = sequence + 1
         lastHash = hash
         uncheckpointed = 0
+        endsWithCheckpoint = true
         lastCheckpointTime = now
         let head = try AuditSignedMark.make(role: .head, key: key, sequence: sequence, hash: hash, time: now)
         try AuditFileIO.replaceAtomically(path("HEAD"), head.encoded(), mode: 0o640)
@@ -209,7 +215,7 @@ final class AuditSegmentStore {
     /// Closes the active segment with a checkpoint as its last record, writes its sidecar
     /// index, and starts the next segment.
     func rotate(now: Int64, checkpointFirst: Bool = true) throws(AuditLogError) {
-        if checkpointFirst { try checkpoint(now: now) }
+        if checkpointFirst && !endsWithCheckpoint { try checkpoint(now: now) }
         try? AuditFileIO.replaceAtomically(path(AuditSegmentIndex.sidecarName(firstSequence: activeFirstSequence)),
                                            index.encoded(), mode: 0o640)
         close(fd)
