@@ -32,12 +32,13 @@ public actor GroupCoordinator {
         config: GroupConfig,
         logger: Logger,
         now: @escaping @Sendable () -> Int64,
-        timerInterval: Duration? = .milliseconds(100)
+        timerInterval: Duration? = .milliseconds(100),
+        sealing: OffsetLogSealing? = nil
     ) throws {
         self.config = config
         self.logger = logger
         self.now = now
-        self.store = try OffsetStore(directory: directory, logger: logger)
+        self.store = try OffsetStore(directory: directory, logger: logger, sealing: sealing)
         let start = now()
         self.nextRetentionCheck = start + config.offsetsRetentionCheckIntervalMs
         var loaded: [String: GroupStateMachine] = [:]

@@ -25,8 +25,11 @@ final class OffsetStore {
     private var snapshotSize: Int64 = 0
     /// Below this the log is never compacted: rewriting a small file gains nothing.
     var compactionMinBytes: Int64 = 1 << 20
+    /// Encryption at rest: when set, every line written is sealed.
+    private let sealing: OffsetLogSealing?
 
-    init(directory: String, logger: Logger) throws {
+    init(directory: String, logger: Logger, sealing: OffsetLogSealing? = nil) throws {
+        self.sealing = sealing
         self.directory = directory
         self.logPath = directory + "/offsets.log"
         self.logger = logger
@@ -55,7 +58,7 @@ final class OffsetStore {
         var bytes: [UInt8] = []
         let encoder = JSONEncoder()
         for record in records {
-            bytes += try encoder.encode(record)
+            bytes += try line(encoder.encode(record))
             bytes.append(UInt8(ascii: "\n"))
         }
         if fd < 0 {
@@ -86,7 +89,7 @@ final class OffsetStore {
         let encoder = JSONEncoder()
         var bytes: [UInt8] = []
         for record in snapshotRecords() {
-            bytes += try encoder.encode(record)
+            bytes += try line(encoder.encode(record))
             bytes.append(UInt8(ascii: "\n"))
         }
         close()
@@ -123,6 +126,22 @@ final class OffsetStore {
             let line = data[lineStart..<newline]
             lineStart = data.index(after: newline)
             if line.isEmpty { continue }
+            if line.first == UInt8(ascii: "S") {
+                // A sealed line that cannot be opened stops start-up: skipping it would let
+                // the compaction below drop the commit for good.
+                guard let sealing else {
+                    throw OffsetStoreError(
+                        operation: "read sealed line \(lineNumber) (no encryption key is configured)", path: logPath, errno: EACCES)
+                }
+                let plain: Data
+                do {
+                    plain = try sealing.open(Data(line))
+                } catch {
+                    throw OffsetStoreError(operation: "open sealed line \(lineNumber): \(error)", path: logPath, errno: EBADMSG)
+                }
+                if let record = try? decoder.decode(OffsetLogRecord.self, from: plain) { apply(record) }
+                continue
+            }
             do {
                 apply(try decoder.decode(OffsetLogRecord.self, from: line))
             } catch {
@@ -135,6 +154,12 @@ final class OffsetStore {
                 "bytes": "\(data.endIndex - lineStart)", "path": "\(logPath)",
             ])
         }
+    }
+
+    /// A record's JSON as written: sealed when encryption is on.
+    private func line(_ json: Data) throws -> [UInt8] {
+        guard let sealing, sealing.sealNewLines else { return Array(json) }
+        return try sealing.seal(Array(json))
     }
 
     private func apply(_ record: OffsetLogRecord) {
