@@ -67,6 +67,11 @@ struct PartitionCrypto: Sendable {
         }
         do {
             return try encryption.keyring.dataKey(for: scope, id: id)
+        } catch where error.code == .shredded {
+            // CORRUPT_MESSAGE, not KAFKA_STORAGE_ERROR: librdkafka, kafka-python and the Java
+            // client retry 56 silently forever, while 2 reaches the application as an error
+            // for that partition and offset, which is what a shredded topic must look like.
+            throw StorageError(.corruptMessage, "\(topicPartition): \(error.message)")
         } catch {
             throw StorageError(.kafkaStorageError, "\(topicPartition): cannot open sealed batch: \(error.message)")
         }

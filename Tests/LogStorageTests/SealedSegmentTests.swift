@@ -203,7 +203,7 @@ struct TestMasterKey: MasterKeyProvider {
         try keyring!.shred(.topic(tp.topic))
         let log = try #require(manager.partition(tp))
         let error = #expect(throws: StorageError.self) { _ = try log.read(from: 0, maxBytes: 1 << 20) }
-        #expect(error?.errorCode == .kafkaStorageError)
+        #expect(error?.errorCode == .corruptMessage)
         #expect(error?.message.contains("shredded") == true)
         let refused = #expect(throws: StorageError.self) { try Fixtures.append(log, ["more"]) }
         #expect(refused?.message.contains("shredded") == true)
