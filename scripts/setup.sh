@@ -6,7 +6,11 @@ cd "$(dirname "$0")/.."
 
 # C libraries the codec links (compression), SCRAM uses (libcrypto) and GSSAPI uses (libkrb5), the real clients
 # the tests drive, and openssl, which the TLS tests use to make certificates at test time.
-APT_PACKAGES=(zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev libkrb5-dev kcat openssl)
+# Kerberos: the GSSAPI tests run their own throwaway KDC (krb5-kdc, krb5-admin-server for kadmin.local,
+# krb5-user for kinit); gcc, python3-dev and librdkafka-dev build the Python `gssapi` package and a
+# confluent-kafka linked to Debian's librdkafka, which has GSSAPI (the PyPI wheel's does not).
+APT_PACKAGES=(zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev libkrb5-dev kcat openssl
+              krb5-kdc krb5-admin-server krb5-user librdkafka-dev gcc python3-dev)
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
@@ -41,5 +45,16 @@ if [ "${BULWARK_NO_VENV:-0}" != 1 ]; then
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
         echo "$want" >"$stamp"
+    fi
+    # A second venv: confluent-kafka 2.0.2 built from source against Debian's librdkafka 2.0.2,
+    # the only way to drive confluent-kafka with SASL/GSSAPI (the GSSAPI tests run it as a
+    # subprocess). Rebuilt only when the pinned version changes.
+    rdkafka_pin="confluent-kafka==2.0.2"
+    if [ ! -x .venv-rdkafka202/bin/python ]; then
+        python3 -m venv .venv-rdkafka202
+    fi
+    if [ "$(cat .venv-rdkafka202/.pin 2>/dev/null)" != "$rdkafka_pin" ]; then
+        .venv-rdkafka202/bin/pip install -q --disable-pip-version-check --no-binary confluent-kafka "$rdkafka_pin"
+        echo "$rdkafka_pin" >.venv-rdkafka202/.pin
     fi
 fi
