@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 # C libraries the codec links (compression), SCRAM uses (libcrypto) and GSSAPI uses (libkrb5), the real clients
 # the tests drive, and openssl, which the TLS tests use to make certificates at test time.
 # Kerberos: the GSSAPI tests run their own throwaway KDC (krb5-kdc, krb5-admin-server for kadmin.local,
-# krb5-user for kinit); gcc, python3-dev and librdkafka-dev build the Python `gssapi` package and a
+# krb5-user for kinit; libsasl2-modules-gssapi-mit is the Cyrus plugin kcat/librdkafka use); gcc, python3-dev and librdkafka-dev build the Python `gssapi` package and a
 # confluent-kafka linked to Debian's librdkafka, which has GSSAPI (the PyPI wheel's does not).
 APT_PACKAGES=(zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev libkrb5-dev kcat openssl
-              krb5-kdc krb5-admin-server krb5-user librdkafka-dev gcc python3-dev)
+              krb5-kdc krb5-admin-server krb5-user libsasl2-modules-gssapi-mit librdkafka-dev gcc python3-dev)
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi

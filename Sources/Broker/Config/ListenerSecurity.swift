@@ -30,18 +30,20 @@ public struct ListenerSecurity: Sendable {
     public var maxReauthMs: Int64 = 0
     /// `sasl.server.max.receive.size`: the largest frame accepted before authentication.
     public var saslMaxReceiveSize = 524_288
+    /// Kerberos settings when GSSAPI is enabled (see ListenerSecurity+Gssapi.swift).
+    public var gssapi: GssapiSettings? = nil
 
     /// SASL mechanisms this broker implements.
-    public static let supportedMechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+    public static let supportedMechanisms = ["GSSAPI", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
     /// The keys read here; each may also be given per listener as `listener.name.<name>.<key>`.
-    static let keys: Set<String> = [
+    static let keys: Set<String> = kerberosKeys.union([
         "sasl.enabled.mechanisms", "ssl.keystore.type", "ssl.keystore.location", "ssl.keystore.certificate.chain",
         "ssl.keystore.key", "ssl.key.password", "ssl.keystore.password", "ssl.truststore.type", "ssl.truststore.location",
         "ssl.truststore.password", "ssl.client.auth", "ssl.enabled.protocols", "ssl.protocol",
         "ssl.principal.mapping.rules", "ssl.endpoint.identification.algorithm", "bulwark.sasl.plain.allow.insecure",
         "sasl.server.max.receive.size", "bulwark.ssl.principal.source", "connections.max.reauth.ms",
-    ]
+    ])
 
     /// Kafka's default map: every protocol name maps to itself.
     static func parseProtocolMap(_ text: String?) throws(ConfigError) -> [String: SecurityProtocol] {
@@ -72,7 +74,7 @@ public struct ListenerSecurity: Sendable {
         var s = ListenerSecurity()
         s.securityProtocol = proto
         if proto.usesSASL {
-            // Kafka's default is GSSAPI, which Bulwark does not offer yet: name the mechanisms.
+            // Kafka's default is GSSAPI, which then needs its JAAS entry.
             let (key, text) = value("sasl.enabled.mechanisms") ?? ("sasl.enabled.mechanisms", "GSSAPI")
             let mechanisms = text.split(separator: ",").map { String($0).trimmingWhitespace().uppercased() }.filter { !$0.isEmpty }
             guard !mechanisms.isEmpty else { throw ConfigError(key: key, message: "no mechanism for listener \(listener)") }
@@ -86,6 +88,7 @@ public struct ListenerSecurity: Sendable {
                 }
             }
             s.saslMechanisms = mechanisms
+            if mechanisms.contains("GSSAPI") { s.gssapi = try resolveGssapi(listener: listener, props: props) }
             if let reauth = value("connections.max.reauth.ms") {
                 guard let n = Int64(reauth.value), n >= 0 else {
                     throw ConfigError(key: reauth.key, message: "'\(reauth.value)' is not an integer ≥ 0")

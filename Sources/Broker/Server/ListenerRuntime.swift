@@ -10,10 +10,14 @@ final class ListenerRuntime: Sendable {
     /// The context new connections use; `reloadTLS()` replaces it, open ones keep theirs.
     var tlsContext: NIOSSLContext? { context.withLock { $0 } }
     let credentials: CredentialStore
+    /// GSSAPI acceptor credentials, acquired at start so a keytab without the principal
+    /// fails start-up rather than the first client.
+    let gssapiCredential: GssapiCredential?
 
     init(security: ListenerSecurity, credentials: CredentialStore) throws {
         settings = security
         self.credentials = credentials
+        gssapiCredential = try security.gssapi.map { try GssapiCredential(keytab: $0.keyTab, principal: $0.principal) }
         if let tls = security.tls {
             context = Mutex(try tls.makeContext())
         } else {
@@ -32,9 +36,14 @@ final class ListenerRuntime: Sendable {
     func makeSession() -> SaslSession? {
         guard settings.securityProtocol.usesSASL else { return nil }
         let store = credentials
+        let gssapi = gssapiCredential.flatMap { c in settings.gssapi.map { (c, $0.shortNamer) } }
         return SaslSession(enabledMechanisms: settings.saslMechanisms,
                            allowsReauthentication: settings.maxReauthMs > 0) { name in
             if name == "PLAIN" { return PlainServer(lookup: store, fakeSecret: store.fakeSecret) }
+            if name == "GSSAPI" {
+                guard let (credential, shortNamer) = gssapi else { return nil }
+                return GssapiServer(credential: credential, shortNamer: shortNamer)
+            }
             guard let algorithm = ScramAlgorithm(mechanism: name) else { return nil }
             return ScramServer(algorithm: algorithm, lookup: store, fakeSecret: store.fakeSecret)
         }
