@@ -12,6 +12,8 @@ public struct AuditScanStatistics: Sendable, Hashable {
     public var blocksSkipped = 0
     public var recordsExamined = 0
     public var matches = 0
+
+    public init() {}
 }
 
 /// Reads a log for queries: segment by segment, oldest first, using each segment's sparse

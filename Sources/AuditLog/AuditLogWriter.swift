@@ -196,10 +196,8 @@ public final class AuditLogWriter: @unchecked Sendable {
             let through = submitted
             let firstTicket = completed + 1
             let isClosing = closing
-            var lostNote: AuditEvent?
             condition.unlock()
             batch += summaries
-            _ = lostNote
 
             var failure: AuditLogError?
             do throws(AuditLogError) {
@@ -236,10 +234,10 @@ public final class AuditLogWriter: @unchecked Sendable {
                 stats.eventsWritten += UInt64(batch.count)
                 if !batch.isEmpty { stats.commits += 1 }
                 if lostSinceLastSuccess > 0 {
-                    lostNote = AuditEvent(kind: .auditLog, time: now, result: .denied, action: "events-lost",
-                                          reason: "\(lostSinceLastSuccess) audit event(s) could not be persisted")
+                    // Recorded in the log itself, so the gap is visible to auditors.
+                    queue.append(AuditEvent(kind: .auditLog, time: now, result: .denied, action: "events-lost",
+                                            reason: "\(lostSinceLastSuccess) audit event(s) could not be persisted"))
                     lostSinceLastSuccess = 0
-                    queue.append(lostNote!)
                 }
             }
             completed = through

@@ -106,6 +106,24 @@ enum AuditRecordCodec {
         return AuditRecord(sequence: seq, event: event)
     }
 
+    /// Checks that an event body is well formed (every length in bounds, known kind and
+    /// result, nothing trailing) without building its strings: verify's fast path.
+    static func validateEvent(_ body: UnsafeRawBufferPointer) throws(AuditLogError) {
+        var r = ByteReader(body, from: 0, to: body.count)
+        guard try r.read(UInt8.self) == eventType else { throw AuditLogError(.corrupt, "not an event record") }
+        r.offset = 1 + 8 + 8 + 8 + 4
+        guard r.offset + 2 <= r.end else { throw AuditLogError(.corrupt, "event record too short") }
+        guard AuditEventKind(rawValue: try r.read(UInt8.self)) != nil else { throw AuditLogError(.corrupt, "unknown event kind") }
+        guard AuditResult(rawValue: try r.read(UInt8.self)) != nil else { throw AuditLogError(.corrupt, "unknown result") }
+        r.offset = eventFixedSize
+        guard r.offset <= r.end else { throw AuditLogError(.corrupt, "event record too short") }
+        for _ in 0..<18 { _ = try r.readStringBytes() }
+        let groups = Int(try r.read(UInt32.self))
+        guard groups <= maxGroups else { throw AuditLogError(.corrupt, "too many groups") }
+        for _ in 0..<groups { _ = try r.readStringBytes() }
+        guard r.remaining == 0 else { throw AuditLogError(.corrupt, "trailing bytes in event record") }
+    }
+
     /// The sequence number and type of any body, read at fixed offsets.
     static func header(_ body: UnsafeRawBufferPointer) throws(AuditLogError) -> (type: UInt8, sequence: UInt64, time: Int64) {
         var r = ByteReader(body, from: 0, to: body.count)

@@ -204,9 +204,13 @@ final class AuditSegmentStore {
         try AuditFileIO.replaceAtomically(path("HEAD"), head.encoded(), mode: 0o640)
     }
 
+    /// Size, or age once the segment holds more than the log's own events (so an idle log
+    /// does not start a segment an hour just to say it rotated).
     func rotationDue(now: Int64) -> Bool {
-        activeSize > AuditSegmentHeader.size
-            && (activeSize >= config.segmentBytes || now - activeOpenedAt >= config.segmentMilliseconds)
+        if activeSize >= config.segmentBytes { return true }
+        let auditLogBit = UInt8(1) << (AuditEventKind.auditLog.rawValue & 7)
+        return now - activeOpenedAt >= config.segmentMilliseconds
+            && index.blocks.contains { $0.kindMask & ~auditLogBit != 0 }
     }
 
     /// When the active segment becomes due for time-based rotation.
@@ -249,8 +253,11 @@ final class AuditSegmentStore {
         guard victims > 0 else { return nil }
         let firstRetained = victims < closedSegments.count ? closedSegments[victims] : activeFirstSequence
         let retainedFile = path(AuditSegmentHeader.fileName(firstSequence: firstRetained))
-        let headerBytes = try AuditFileIO.readAll(retainedFile, limit: Int.max).prefix(AuditSegmentHeader.size)
-        let header = try AuditSegmentHeader.decode(Array(headerBytes))
+        let headerFD = open(retainedFile, O_RDONLY | O_CLOEXEC)
+        guard headerFD >= 0 else { throw AuditLogError(.io, "cannot open \(retainedFile): \(AuditFileIO.errorText())") }
+        defer { close(headerFD) }
+        let header = try AuditSegmentHeader.decode(
+            try AuditFileIO.readRange(fd: headerFD, path: retainedFile, offset: 0, count: AuditSegmentHeader.size))
         let anchor = try AuditSignedMark.make(role: .anchor, key: key, sequence: firstRetained, hash: header.previousHash, time: now)
         try AuditFileIO.replaceAtomically(path("ANCHOR"), anchor.encoded(), mode: 0o640)
         let deleted = Array(closedSegments[0..<victims])

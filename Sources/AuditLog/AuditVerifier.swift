@@ -129,7 +129,7 @@ public enum AuditVerifier {
                             lastSigned = expected
                             report.checkpoints += 1
                         } else {
-                            guard (try? AuditRecordCodec.decodeEvent(body)) != nil else {
+                            guard (try? AuditRecordCodec.validateEvent(body)) != nil else {
                                 failure = (expected, "record \(expected) does not decode")
                                 return
                             }

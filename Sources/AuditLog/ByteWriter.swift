@@ -6,10 +6,12 @@ extension Array where Element == UInt8 {
 
     /// A u32 length and the UTF-8 bytes, cut at `limit` bytes so a record stays bounded.
     mutating func appendString(_ string: String, limit: Int) {
-        var utf8 = Array(string.utf8)
-        if utf8.count > limit { utf8.removeLast(utf8.count - limit) }
-        appendLE(UInt32(utf8.count))
-        append(contentsOf: utf8)
+        var s = string  // withUTF8 may make a bridged string contiguous, hence the copy
+        s.withUTF8 { p in
+            let n = Swift.min(p.count, limit)
+            appendLE(UInt32(n))
+            append(contentsOf: UnsafeBufferPointer(rebasing: p[0..<n]))
+        }
     }
 }
 
