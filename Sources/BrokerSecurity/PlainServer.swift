@@ -27,11 +27,13 @@ public struct PlainServer: SaslMechanism {
         guard let (authzid, user, password) = Self.parse(token) else { return .failure(reason: "malformed PLAIN token") }
         guard authzid.isEmpty || authzid == user else { return .failure(reason: "authzid differs from the user") }
         let found = lookup.credential(user: user, algorithm: .sha512) ?? lookup.credential(user: user, algorithm: .sha256)
-        // Unknown users pay for one derivation too.
-        let credential = found ?? ScramCredential(
+        // Unknown users pay for one derivation too, at the iterations most real ones have;
+        // known users compute the stand-in's salt as well, so both paths do the same HMACs.
+        let standIn = ScramCredential(
             algorithm: .sha512, salt: Array(ScramAlgorithm.sha512.hmac(key: fakeSecret, Array(user.utf8)).prefix(32)),
-            iterations: ScramAlgorithm.iterationRange.lowerBound, storedKey: [UInt8](repeating: 0, count: 64),
+            iterations: ScramAlgorithm.defaultIterations, storedKey: [UInt8](repeating: 0, count: 64),
             serverKey: [])
+        let credential = found ?? standIn
         let ok = credential.matches(password: password)
         guard found != nil, ok else { return .failure(reason: found == nil ? "unknown user" : "wrong password") }
         return .success(user: user, response: [])

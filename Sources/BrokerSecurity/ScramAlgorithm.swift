@@ -8,6 +8,12 @@ public enum ScramAlgorithm: String, Sendable, CaseIterable, Hashable {
 
     /// Kafka's bounds (`ScramMechanism`): fewer iterations are refused, more are pointless.
     public static let iterationRange: ClosedRange<Int> = 4096...16384
+    /// What `bulwark users add` and the first-run admin use, and so what an unknown user's
+    /// stand-in claims: a server-first with `i=4096` would tell a guesser the name is unknown.
+    public static let defaultIterations = 8192
+
+    /// Counts this task's work when set (tests of equal work on every failure path).
+    @TaskLocal public static var workCounter: CryptoWorkCounter?
 
     public var mechanismName: String { rawValue }
 
@@ -18,6 +24,7 @@ public enum ScramAlgorithm: String, Sendable, CaseIterable, Hashable {
     private var md: OpaquePointer? { self == .sha256 ? EVP_sha256() : EVP_sha512() }
 
     func hash(_ bytes: [UInt8]) -> [UInt8] {
+        Self.workCounter?.hash()
         var out = [UInt8](repeating: 0, count: digestCount)
         var n: UInt32 = 0
         let ok = bytes.withUnsafeBufferPointer { b in
@@ -28,6 +35,7 @@ public enum ScramAlgorithm: String, Sendable, CaseIterable, Hashable {
     }
 
     func hmac(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+        Self.workCounter?.hmac()
         var out = [UInt8](repeating: 0, count: digestCount)
         var n: UInt32 = 0
         // A zero-length key or message still needs a valid pointer.
@@ -45,6 +53,7 @@ public enum ScramAlgorithm: String, Sendable, CaseIterable, Hashable {
 
     /// PBKDF2-HMAC (the RFC's Hi()).
     func saltedPassword(_ password: [UInt8], salt: [UInt8], iterations: Int) -> [UInt8] {
+        Self.workCounter?.pbkdf2(iterations: iterations)
         var out = [UInt8](repeating: 0, count: digestCount)
         let p = password.isEmpty ? [0] : password, s = salt.isEmpty ? [0] : salt
         let ok = p.withUnsafeBufferPointer { pb in

@@ -86,7 +86,9 @@ public struct ScramServer: SaslMechanism {
         }
         if let authzid, authzid != user { return .failure(reason: "authzid differs from the user") }
         let found = lookup.credential(user: user, algorithm: algorithm)
-        let credential = found ?? fakeCredential(user: user)
+        // Known users derive the stand-in too, so both paths do the same HMACs.
+        let standIn = fakeCredential(user: user)
+        let credential = found ?? standIn
         let nonce = clientNonce + serverNonce
         let serverFirst = "r=\(nonce),s=\(Data(credential.salt).base64EncodedString()),i=\(credential.iterations)"
         state = .awaitingClientFinal(Exchange(
@@ -130,7 +132,7 @@ public struct ScramServer: SaslMechanism {
     private func fakeCredential(user: String) -> ScramCredential {
         let u = Array(user.utf8)
         let salt = Array(algorithm.hmac(key: fakeSecret, Array("salt".utf8) + u).prefix(32))
-        return ScramCredential(algorithm: algorithm, salt: salt, iterations: ScramAlgorithm.iterationRange.lowerBound,
+        return ScramCredential(algorithm: algorithm, salt: salt, iterations: ScramAlgorithm.defaultIterations,
                                storedKey: algorithm.hmac(key: fakeSecret, Array("stored".utf8) + u),
                                serverKey: algorithm.hmac(key: fakeSecret, Array("server".utf8) + u))
     }

@@ -29,14 +29,32 @@ public struct TLSSettings: Sendable, Equatable {
     public var clientAuth: ClientAuth
     public var minimumVersion: Version
     public var maximumVersion: Version
+    /// `ssl.key.password`: decrypts an encrypted PEM private key.
+    public var keyPassword: KeyPassword?
+
+    /// A key password that never appears when the settings are printed or logged.
+    public struct KeyPassword: Sendable, Equatable, CustomStringConvertible {
+        let bytes: [UInt8]
+        public init(_ text: String) { bytes = Array(text.utf8) }
+        public var description: String { "[hidden]" }
+    }
 
     public init(keyStore: KeyStore, trustStorePath: String?, clientAuth: ClientAuth,
-                minimumVersion: Version = .tls12, maximumVersion: Version = .tls13) {
+                minimumVersion: Version = .tls12, maximumVersion: Version = .tls13, keyPassword: KeyPassword? = nil) {
         self.keyStore = keyStore
+        self.keyPassword = keyPassword
         self.trustStorePath = trustStorePath
         self.clientAuth = clientAuth
         self.minimumVersion = minimumVersion
         self.maximumVersion = maximumVersion
+    }
+
+    /// The files this listener's TLS context is built from: the ones to watch for changes.
+    public var files: [String] {
+        var out: [String] = []
+        if case .pemFile(let path) = keyStore { out.append(path) }
+        if let trustStorePath { out.append(trustStorePath) }
+        return out
     }
 
     /// When the server certificate (the first of the chain) stops being valid, in seconds
@@ -58,10 +76,18 @@ public struct TLSSettings: Sendable, Equatable {
             switch keyStore {
             case .pemFile(let path):
                 chain = try NIOSSLCertificate.fromPEMFile(path)
-                key = try NIOSSLPrivateKey(file: path, format: .pem)
+                if let keyPassword {
+                    key = try NIOSSLPrivateKey(file: path, format: .pem) { setter in setter(keyPassword.bytes) }
+                } else {
+                    key = try NIOSSLPrivateKey(file: path, format: .pem)
+                }
             case .inline(let chainPEM, let keyPEM):
                 chain = try NIOSSLCertificate.fromPEMBytes(Array(chainPEM.utf8))
-                key = try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)
+                if let keyPassword {
+                    key = try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem) { setter in setter(keyPassword.bytes) }
+                } else {
+                    key = try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem)
+                }
             }
         } catch {
             throw SecurityError(.tls, "cannot load the key store (a PEM private key and certificate chain): \(error)")

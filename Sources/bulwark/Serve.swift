@@ -28,11 +28,24 @@ struct Serve: AsyncParsableCommand {
             props.set(String(item[..<eq]), String(item[item.index(after: eq)...]))
         }
         let brokerConfig: BrokerConfig
+        var secureDefault: SecureDefault? = nil
         do {
+            // Without `listeners` the broker is secure by default (see SecureDefault); the
+            // first parse only finds the data directory the certificates belong in.
+            if props["listeners"] == nil {
+                let dataDirectory = try BrokerConfig.parse(props).0.logDir
+                do {
+                    secureDefault = try SecureDefault.prepare(dataDirectory: dataDirectory)
+                } catch {
+                    FileHandle.standardError.write(Data("bulwark: cannot prepare the secure default in \(dataDirectory): \(error)\n".utf8))
+                    throw ExitCode(1)
+                }
+                secureDefault?.apply(to: &props)
+            }
             let (parsed, warnings) = try BrokerConfig.parse(props)
             for w in warnings { logger.warning("\(w)") }
             brokerConfig = parsed
-        } catch {
+        } catch let error as ConfigError {
             FileHandle.standardError.write(Data("bulwark: \(error)\n".utf8))
             throw ExitCode(2)
         }
@@ -57,9 +70,16 @@ struct Serve: AsyncParsableCommand {
         // SIGHUP reloads TLS certificates and keys without dropping connections.
         signal(SIGHUP, SIG_IGN)
         let hup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        hup.setEventHandler { broker.reloadCertificates() }
+        let certificates = CertificateMaintenance(broker: broker, config: brokerConfig, logger: logger)
+        hup.setEventHandler { certificates.reload() }
         hup.resume()
-        try await broker.run()
+        let watching = Task { await certificates.run() }
+        let banner = secureDefault
+        try await broker.run { port in
+            // stdout, unbuffered, once the listener is up: the one place the password appears.
+            if let banner { FileHandle.standardOutput.write(Data(banner.banner(port: port).utf8)) }
+        }
+        watching.cancel()
         sources.forEach { $0.cancel() }
         hup.cancel()
     }

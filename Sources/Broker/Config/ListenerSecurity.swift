@@ -32,6 +32,12 @@ public struct ListenerSecurity: Sendable {
     public var saslMaxReceiveSize = 524_288
     /// Kerberos settings when GSSAPI is enabled (see ListenerSecurity+Gssapi.swift).
     public var gssapi: GssapiSettings? = nil
+    /// `bulwark.sasl.failed.attempts.per.minute`: failed SASL attempts per client address
+    /// before further attempts from it fail regardless of credentials; 0 turns it off.
+    public var failedAttemptsPerMinute = 30
+    /// `connection.failed.authentication.delay.ms` (Kafka's name and default): the pause
+    /// before a failed authentication is answered and closed.
+    public var failedAuthenticationDelayMs: Int64 = 100
 
     /// SASL mechanisms this broker implements.
     public static let supportedMechanisms = ["GSSAPI", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
@@ -43,6 +49,7 @@ public struct ListenerSecurity: Sendable {
         "ssl.truststore.password", "ssl.client.auth", "ssl.enabled.protocols", "ssl.protocol",
         "ssl.principal.mapping.rules", "ssl.endpoint.identification.algorithm", "bulwark.sasl.plain.allow.insecure",
         "sasl.server.max.receive.size", "bulwark.ssl.principal.source", "connections.max.reauth.ms",
+        "bulwark.sasl.failed.attempts.per.minute", "connection.failed.authentication.delay.ms",
     ])
 
     /// Kafka's default map: every protocol name maps to itself.
@@ -101,6 +108,18 @@ public struct ListenerSecurity: Sendable {
                 }
                 s.saslMaxReceiveSize = Int(n)
             }
+            if let limit = value("bulwark.sasl.failed.attempts.per.minute") {
+                guard let n = Int32(limit.value), n >= 0 else {
+                    throw ConfigError(key: limit.key, message: "'\(limit.value)' is not an integer ≥ 0")
+                }
+                s.failedAttemptsPerMinute = Int(n)
+            }
+            if let delay = value("connection.failed.authentication.delay.ms") {
+                guard let n = Int32(delay.value), n >= 0 else {
+                    throw ConfigError(key: delay.key, message: "'\(delay.value)' is not an integer ≥ 0")
+                }
+                s.failedAuthenticationDelayMs = Int64(n)
+            }
         }
         if proto.usesTLS {
             if let t = value("ssl.keystore.type"), t.value.uppercased() != "PEM" {
@@ -108,9 +127,6 @@ public struct ListenerSecurity: Sendable {
             }
             if let t = value("ssl.truststore.type"), t.value.uppercased() != "PEM" {
                 throw ConfigError(key: t.key, message: "only PEM trust stores are supported")
-            }
-            if let p = value("ssl.key.password") {
-                throw ConfigError(key: p.key, message: "encrypted private keys are not supported; give an unencrypted PEM key")
             }
             let keyStore: TLSSettings.KeyStore
             if let location = value("ssl.keystore.location") {
@@ -144,7 +160,8 @@ public struct ListenerSecurity: Sendable {
                 throw ConfigError(key: prefix + "ssl.truststore.location", message: "ssl.client.auth=\(clientAuth.rawValue) needs a trust store")
             }
             s.tls = TLSSettings(keyStore: keyStore, trustStorePath: trust, clientAuth: clientAuth,
-                                minimumVersion: versions.min()!, maximumVersion: versions.max()!)
+                                minimumVersion: versions.min()!, maximumVersion: versions.max()!,
+                                keyPassword: value("ssl.key.password").map { TLSSettings.KeyPassword($0.value) })
             if let source = value("bulwark.ssl.principal.source") {
                 guard let parsed = PrincipalSource(rawValue: source.value.lowercased()) else {
                     throw ConfigError(key: source.key, message: "must be subject or san-uri")

@@ -18,13 +18,39 @@ struct ConnectionAuthenticator {
     private let maxReauthMs: Int64
     private var expiresAtMs: Int64?
     private let now: @Sendable () -> Int64
+    /// The listener's failed-attempt limit and failure delay; nil: neither.
+    private let failures: RateLimitedAuthentication?
 
     init(session: SaslSession?, principal: String = Self.anonymous, maxReauthMs: Int64 = 0,
-         now: @escaping @Sendable () -> Int64 = { BrokerState.nowMs() }) {
+         failures: RateLimitedAuthentication? = nil, now: @escaping @Sendable () -> Int64 = { BrokerState.nowMs() }) {
         self.session = session
         self.principal = principal
         self.maxReauthMs = maxReauthMs
+        self.failures = failures
         self.now = now
+    }
+
+    /// A token through the session, then the failure policy: a success from an address over
+    /// its limit becomes the ordinary failure (the client cannot tell why), every failure is
+    /// counted and logged with the address and the mechanism's account of it, and answered
+    /// only after `connection.failed.authentication.delay.ms`.
+    private mutating func step(_ session: inout SaslSession, token: [UInt8], connection: ConnectionInfo,
+                               logger: Logger) async -> SaslSession.TokenAction {
+        var action = session.token(token)
+        guard let failures else { return action }
+        let address = connection.remoteAddress
+        if case .success(let user, _) = action, failures.isLimited(address, nowMs: now()) {
+            var mechanism = ""
+            if case .authenticated(_, let m) = session.state { mechanism = m }
+            action = .failure(message: SaslFailure.message(mechanism: mechanism), reason: "rate limited (user \(user))")
+        }
+        if case .failure(_, let reason) = action {
+            failures.recordFailure(address, nowMs: now())
+            logger.warning("SASL authentication failed", metadata: ["connection": "\(connection.id)", "client": "\(address)",
+                                                                    "listener": "\(connection.listener)", "reason": "\(reason)"])
+            if failures.failureDelayMs > 0 { try? await Task.sleep(for: .milliseconds(failures.failureDelayMs)) }
+        }
+        return action
     }
 
     mutating func setPrincipal(_ p: String) { principal = p }
@@ -37,7 +63,7 @@ struct ConnectionAuthenticator {
         defer { self.session = session }
         if session.expectsRawToken {
             // After SaslHandshake v0: the frame is a bare token, and so is each answer.
-            let action = session.token(Array(frame.readableBytesView))
+            let action = await step(&session, token: Array(frame.readableBytesView), connection: connection, logger: logger)
             switch action {
             case .challenge(let bytes):
                 return .respond(Self.rawFrame(bytes))
@@ -80,7 +106,7 @@ struct ConnectionAuthenticator {
                   let body = try? request.decode(as: SaslAuthenticateRequest.self) else {
                 return .close(reason: "malformed SaslAuthenticate v\(request.apiVersion)")
             }
-            switch session.token(body.authBytes) {
+            switch await step(&session, token: body.authBytes, connection: connection, logger: logger) {
             case .challenge(let bytes):
                 return Self.encode(SaslAuthenticateResponse(errorCode: 0, errorMessage: nil, authBytes: bytes), request)
             case .success(let user, let bytes):

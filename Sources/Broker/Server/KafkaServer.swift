@@ -69,7 +69,8 @@ final class KafkaServer: Sendable {
         let security = self.security
         Task {
             var authenticator = ConnectionAuthenticator(session: security.makeSession(),
-                                                        maxReauthMs: security.settings.maxReauthMs)
+                                                        maxReauthMs: security.settings.maxReauthMs,
+                                                        failures: security.failures)
             var first = true
             serving: for await frame in frames {
                 if first, security.settings.securityProtocol == .ssl {

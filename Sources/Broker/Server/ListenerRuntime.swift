@@ -13,11 +13,15 @@ final class ListenerRuntime: Sendable {
     /// GSSAPI acceptor credentials, acquired at start so a keytab without the principal
     /// fails start-up rather than the first client.
     let gssapiCredential: GssapiCredential?
+    /// Failed SASL attempts: the per-address limit and the delay before a failure answer.
+    let failures: RateLimitedAuthentication
 
     init(security: ListenerSecurity, credentials: CredentialStore) throws {
         settings = security
         self.credentials = credentials
         gssapiCredential = try security.gssapi.map { try GssapiCredential(keytab: $0.keyTab, principal: $0.principal) }
+        failures = RateLimitedAuthentication(perMinute: security.failedAttemptsPerMinute,
+                                             failureDelayMs: security.failedAuthenticationDelayMs)
         if let tls = security.tls {
             context = Mutex(try tls.makeContext())
         } else {
