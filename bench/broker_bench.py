@@ -121,7 +121,8 @@ class Tansu:
 def produce(broker, topic, records, seconds, partitions, pace_mb_s=None):
     """acks=all for `seconds`; returns MB/s, records/s, latencies (ms) and broker CPU s/GB."""
     p = Producer({"bootstrap.servers": broker.bootstrap, "acks": "all", "linger.ms": 5, "batch.size": 1 << 20,
-                  "queue.buffering.max.kbytes": 262144, "compression.type": "none"})
+                  "queue.buffering.max.kbytes": 262144, "compression.type": "none",
+                  **getattr(broker, "client_conf", {})})  # security settings (bench/tls_bench.py)
     acked = [0, 0]
     latencies = []
 
