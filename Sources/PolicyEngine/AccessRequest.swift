@@ -36,6 +36,21 @@ public struct AccessRequest: Hashable, Sendable {
         self.kind = kind
         self.context = context
     }
+
+    /// Hashes a one-element resource (every Kafka request) without Dictionary's
+    /// per-element hashers: the decision cache hashes this on every lookup.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(accessType)
+        hasher.combine(kind)
+        hasher.combine(scope)
+        if resource.count == 1, let (key, value) = resource.first {
+            hasher.combine(key)
+            hasher.combine(value)
+        } else {
+            hasher.combine(resource)
+        }
+        if !context.isEmpty { hasher.combine(context) }
+    }
 }
 
 /// Who is asking: a short user name (the security layer has already applied its mapping

@@ -40,7 +40,10 @@ struct Policy: Sendable {
             return !roles.isEmpty && !roles.isDisjoint(with: principal.roles)
         }
 
-        var who: String {
+        /// Who the item names, for reasons; filled once by `compiled()`.
+        var who = ""
+
+        func describeWho() -> String {
             var parts: [String] = []
             if !users.isEmpty { parts.append("users " + users.sorted().joined(separator: ",")) }
             if !groups.isEmpty { parts.append("groups " + groups.sorted().joined(separator: ",")) }
@@ -72,4 +75,17 @@ struct Policy: Sendable {
     var principalNames: (users: Set<String>, groups: Set<String>, roles: Set<String>, everyone: Bool)
 
     var label: String { name.isEmpty ? "policy \(id)" : "policy \(id) (\(name))" }
+
+    /// Fills the per-item strings that reasons use, so evaluation does not build them.
+    func compiled() -> Policy {
+        func fill(_ items: [Item]) -> [Item] { items.map { var i = $0; i.who = i.describeWho(); return i } }
+        var out = self
+        out.allowItems = fill(allowItems)
+        out.denyItems = fill(denyItems)
+        out.allowExceptions = fill(allowExceptions)
+        out.denyExceptions = fill(denyExceptions)
+        out.rowFilterItems = fill(rowFilterItems)
+        out.dataMaskItems = fill(dataMaskItems)
+        return out
+    }
 }

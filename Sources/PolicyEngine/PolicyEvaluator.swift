@@ -7,13 +7,14 @@ import Foundation
 public final class PolicyEvaluator: @unchecked Sendable {
     public let snapshot: PolicySnapshot
     private let lock = NSLock()
-    private var cache: [CacheKey: Decision] = [:]
+    /// Two levels, so a batch hashes its principal once and then only each request.
+    private var cache: [Asker: [AccessRequest: Decision]] = [:]
+    private var cachedCount = 0
     private let cacheCapacity: Int
 
-    private struct CacheKey: Hashable {
+    private struct Asker: Hashable {
         var principal: Principal
         var clientAddress: String?
-        var request: AccessRequest
     }
 
     /// `cacheCapacity` bounds the decision cache; when full it is emptied and refilled.
@@ -27,30 +28,39 @@ public final class PolicyEvaluator: @unchecked Sendable {
     /// clock (a policy with validity schedules was consulted) are not cached.
     public func authorize(_ requests: [AccessRequest], principal: Principal, clientAddress: String?,
                           now: Date = Date()) -> [Decision] {
+        let asker = Asker(principal: principal, clientAddress: clientAddress)
         var out = [Decision?](repeating: nil, count: requests.count)
+        var missing = requests.count
         if cacheCapacity > 0 {
             lock.lock()
-            for (i, request) in requests.enumerated() {
-                out[i] = cache[CacheKey(principal: principal, clientAddress: clientAddress, request: request)]
+            if let known = cache[asker] {
+                for i in requests.indices {
+                    out[i] = known[requests[i]]
+                    if out[i] != nil { missing -= 1 }
+                }
             }
             lock.unlock()
         }
-        var resolved: ResolvedPrincipal?
-        var fresh: [(CacheKey, Decision)] = []
+        if missing == 0 { return out.map { $0! } }
+        let who = snapshot.directory.resolve(principal)
+        var fresh: [(AccessRequest, Decision)] = []
         for i in out.indices where out[i] == nil {
-            let who = resolved ?? snapshot.directory.resolve(principal)
-            resolved = who
             var trace = Trace(enabled: false)
             let decision = evaluate(requests[i], who, clientAddress, now, &trace)
             out[i] = decision
-            if trace.cacheable && cacheCapacity > 0 {
-                fresh.append((CacheKey(principal: principal, clientAddress: clientAddress, request: requests[i]), decision))
-            }
+            if trace.cacheable && cacheCapacity > 0 { fresh.append((requests[i], decision)) }
         }
         if !fresh.isEmpty {
             lock.lock()
-            if cache.count + fresh.count > cacheCapacity { cache.removeAll(keepingCapacity: true) }
-            for (key, decision) in fresh.prefix(cacheCapacity) { cache[key] = decision }
+            if cachedCount + fresh.count > cacheCapacity {
+                cache.removeAll()
+                cachedCount = 0
+            }
+            var known = cache.removeValue(forKey: asker) ?? [:]
+            for (request, decision) in fresh.prefix(cacheCapacity) where known.updateValue(decision, forKey: request) == nil {
+                cachedCount += 1
+            }
+            cache[asker] = known
             lock.unlock()
         }
         return out.map { $0! }
@@ -67,7 +77,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
     /// How many decisions are cached (for tests and metrics).
     public var cachedDecisionCount: Int {
         lock.lock(); defer { lock.unlock() }
-        return cache.count
+        return cachedCount
     }
 
     // MARK: - Evaluation
@@ -95,6 +105,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
     }
 
     private func describe(_ request: AccessRequest) -> String {
+        if request.resource.count == 1, let (key, value) = request.resource.first { return "\(request.accessType) on \(key) \(value)" }
         let resource = request.resource.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         return "\(request.accessType) on \(resource.isEmpty ? "no resource" : resource)"
     }

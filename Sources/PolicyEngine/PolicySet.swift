@@ -15,7 +15,7 @@ struct PolicySet: Sendable {
     init(_ policies: [Policy], def: ServiceDef) {
         let ordered = policies.enumerated().sorted { a, b in
             a.element.priority != b.element.priority ? a.element.priority > b.element.priority : a.offset < b.offset
-        }.map(\.element)
+        }.map { $0.element.compiled() }
         self.policies = ordered
         var byResource: [String: ResourceIndex] = [:]
         var unindexed: [Int32] = []

@@ -34,14 +34,16 @@ struct ResourcePattern: Sendable, Hashable {
         switch kind {
         case .literal: return value == pattern
         case .prefix: return value.utf8.starts(with: pattern.utf8)
-        case .wildcard: return Wildcard.matches(pattern: Array(pattern.utf8), value: Array(value.utf8))
+        case .wildcard:
+            var p = pattern, v = value
+            return p.withUTF8 { pb in v.withUTF8 { vb in Wildcard.matches(pattern: pb, value: vb) } }
         }
     }
 }
 
 enum Wildcard {
     /// Iterative glob match with one backtrack point: O(pattern × value), no recursion.
-    static func matches(pattern: [UInt8], value: [UInt8]) -> Bool {
+    static func matches(pattern: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) -> Bool {
         var p = 0, v = 0
         var starP = -1, starV = 0
         let star = UInt8(ascii: "*"), question = UInt8(ascii: "?")
