@@ -4,6 +4,7 @@ public struct PlainServer: SaslMechanism {
     private let lookup: any ScramCredentialLookup
     private let fakeSecret: [UInt8]
     private var used = false
+    public private(set) var attemptedUser: String?
 
     public var name: String { "PLAIN" }
 
@@ -25,6 +26,7 @@ public struct PlainServer: SaslMechanism {
         guard !used else { return .failure(reason: "token after the exchange finished") }
         used = true
         guard let (authzid, user, password) = Self.parse(token) else { return .failure(reason: "malformed PLAIN token") }
+        attemptedUser = user
         guard authzid.isEmpty || authzid == user else { return .failure(reason: "authzid differs from the user") }
         let found = lookup.credential(user: user, algorithm: .sha512) ?? lookup.credential(user: user, algorithm: .sha256)
         // Unknown users pay for one derivation too, at the iterations most real ones have;

@@ -2,6 +2,12 @@
 public protocol SaslMechanism: Sendable {
     var name: String { get }
     mutating func step(_ token: [UInt8]) -> SaslStep
+    /// The user the client claimed so far (for the failure log), nil until it is known.
+    var attemptedUser: String? { get }
+}
+
+extension SaslMechanism {
+    public var attemptedUser: String? { nil }
 }
 
 /// What a mechanism answers to one client token.

@@ -49,6 +49,9 @@ public struct SaslSession: Sendable {
     private let makeMechanism: @Sendable (String) -> (any SaslMechanism)?
     private var mechanism: (any SaslMechanism)?
     public private(set) var state: State = .awaitingHandshake
+    /// The user the client claimed in the latest exchange, kept after a failure so the
+    /// broker can log who was tried (never sent back to the client).
+    public private(set) var attemptedUser: String?
 
     /// - Parameter makeMechanism: builds a fresh server mechanism for an enabled name.
     /// KIP-368: a SaslHandshake after success starts a re-authentication, which must use
@@ -122,6 +125,7 @@ public struct SaslSession: Sendable {
         }
         let step = m.step(bytes)
         mechanism = m
+        attemptedUser = m.attemptedUser ?? attemptedUser
         switch step {
         case .challenge(let bytes):
             return .challenge(bytes)

@@ -24,6 +24,8 @@ public struct ScramServer: SaslMechanism {
     private let serverNonce: String
     private let fakeSecret: [UInt8]
     private var state = State.awaitingClientFirst
+    /// The `n=` name of client-first, once parsed (known or not).
+    public private(set) var attemptedUser: String?
 
     public var name: String { algorithm.mechanismName }
 
@@ -84,6 +86,7 @@ public struct ScramServer: SaslMechanism {
         for ext in attributes.dropFirst(2) where ext.hasPrefix("tokenauth=") && ext.lowercased() == "tokenauth=true" {
             return .failure(reason: "delegation tokens are not supported")
         }
+        attemptedUser = user
         if let authzid, authzid != user { return .failure(reason: "authzid differs from the user") }
         let found = lookup.credential(user: user, algorithm: algorithm)
         // Known users derive the stand-in too, so both paths do the same HMACs.

@@ -56,7 +56,8 @@ def test_limit_per_address_fails_even_the_right_password_alike(limited):
     assert plain_attempt(limited.port, "alice", right, source="127.0.0.2")[0] == 0
     log = limited.output()
     assert "SASL authentication failed" in log and "client=127.0.0.1" in log
-    assert "rate limited (user alice)" in log
+    assert "principal=User:nobody" in log and "principal=User:alice" in log
+    assert [l for l in log.splitlines() if "rate limited" in l and "principal=User:alice" in l]
     assert right not in log and "wrong-again" not in log
 
 

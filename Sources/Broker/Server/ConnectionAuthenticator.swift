@@ -39,15 +39,18 @@ struct ConnectionAuthenticator {
         var action = session.token(token)
         guard let failures else { return action }
         let address = connection.remoteAddress
-        if case .success(let user, _) = action, failures.isLimited(address, nowMs: now()) {
+        if case .success = action, failures.isLimited(address, nowMs: now()) {
             var mechanism = ""
             if case .authenticated(_, let m) = session.state { mechanism = m }
-            action = .failure(message: SaslFailure.message(mechanism: mechanism), reason: "rate limited (user \(user))")
+            action = .failure(message: SaslFailure.message(mechanism: mechanism), reason: "rate limited")
         }
         if case .failure(_, let reason) = action {
             failures.recordFailure(address, nowMs: now())
+            // The claimed name is the client's text: control characters would forge log lines.
+            let principal = session.attemptedUser.map { "User:" + String($0.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }) }
             logger.warning("SASL authentication failed", metadata: ["connection": "\(connection.id)", "client": "\(address)",
-                                                                    "listener": "\(connection.listener)", "reason": "\(reason)"])
+                                                                    "listener": "\(connection.listener)",
+                                                                    "principal": "\(principal ?? "unknown")", "reason": "\(reason)"])
             if failures.failureDelayMs > 0 { try? await Task.sleep(for: .milliseconds(failures.failureDelayMs)) }
         }
         return action
