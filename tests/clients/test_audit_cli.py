@@ -235,13 +235,20 @@ def test_tail_follow_prints_new_events_and_exits_on_sigint(tmp_path):
     try:
         time.sleep(1.0)
         run_writer(tmp_path, min_acked=300)
-        time.sleep(1.0)
+        # Read what tail prints until the 300 acknowledged events have arrived (on a loaded
+        # machine polling may lag; --max-seconds bounds the wait), then interrupt it.
+        lines = []
+        while len(lines) < 300:
+            line = tail.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
         tail.send_signal(signal.SIGINT)
         out, err = tail.communicate(timeout=10)
     finally:
         tail.kill()
     assert tail.returncode == 0, err
-    followed = [json.loads(l) for l in out.splitlines()]
+    followed = [json.loads(l) for l in lines + out.splitlines()]
     assert len(followed) >= 300
     # The second writer's events, in order, starting at its id 1.
     assert [e["correlation_id"] for e in followed[:300]] == list(range(1, 301))
