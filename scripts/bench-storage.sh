@@ -8,6 +8,8 @@
 #   STARTUP_DIR=/var/tmp/startup-data scripts/bench-storage.sh  # keep (and reuse) the 10 GB start-up data
 #   DROP_INODE_CACHE=1 scripts/bench-storage.sh     # start-up also with cold inode/dentry caches (root;
 #                                                   # drops the machine's reclaimable slab, not its page cache)
+#   ENCRYPTION=1 scripts/bench-storage.sh           # only encryption at rest: sealed ÷ plain, page-cache
+#                                                   # append and read, PAIRS interleaved pairs (no fio)
 #
 # Prints a markdown table (medians, min–max, median of per-pair ratios) for
 # docs/BENCHMARKS.md. BENCH_DIR must be on the disk to measure (default /var/tmp).
@@ -34,6 +36,34 @@ WORK=$(mktemp -d "${BENCH_DIR:-/var/tmp}/bulwark-storage-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 RESULTS="$WORK/results.jsonl"
 : > "$RESULTS"
+
+if [ "${ENCRYPTION:-0}" = 1 ]; then
+    # A throwaway master key for the sealed runs, in the environment only.
+    KEY=$(python3 -c "import secrets; print(secrets.token_hex(32))")
+    for pair in $(seq 1 "$PAIRS"); do
+        echo "— encryption pair $pair of $PAIRS" >&2
+        "$BENCH" pagecache-append "$WORK/plain" "$PAGECACHE_BYTES" | tee -a "$RESULTS" >&2
+        "$BENCH" read "$WORK/plain" | tee -a "$RESULTS" >&2
+        rm -rf "$WORK/plain"
+        STORAGE_BENCH_MASTER_KEY=$KEY "$BENCH" pagecache-append "$WORK/sealed" "$PAGECACHE_BYTES" | tee -a "$RESULTS" >&2
+        STORAGE_BENCH_MASTER_KEY=$KEY "$BENCH" read "$WORK/sealed" | tee -a "$RESULTS" >&2
+        rm -rf "$WORK/sealed"
+    done
+    python3 - "$RESULTS" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def series(name): return [r['mbps'] for r in rows if r['name'] == name]
+def fmt(xs): return f"{statistics.median(xs):.0f} MB/s ({min(xs):.0f}–{max(xs):.0f})"
+print("| benchmark | sealed: median (min–max) | plain, same run | median per-pair ratio | target | |")
+print("|---|---|---|---|---|---|")
+for label, name in [("page-cache append, ~1 MiB batches of 1 KiB records, + final flush", "pagecache-append"),
+                    ("reads from the page cache, 1 MiB fetches, CRC-checked (and opened)", "pagecache-read")]:
+    sealed, plain = series(name + "-sealed"), series(name)
+    r = statistics.median([s / p for s, p in zip(sealed, plain)])
+    print(f"| {label} | {fmt(sealed)} | {fmt(plain)} | {r:.2f}× | ≥ 0.9× | {'meets' if r >= 0.9 else 'misses'} |")
+PY
+    exit 0
+fi
 
 fio_run() { # name, size, extra fio flags…
     local name=$1 size=$2; shift 2

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import EnvelopeCrypto
 import KafkaWire
 import LogStorage
 import Logging
@@ -17,9 +18,27 @@ enum Bench {
     static func manager(_ directory: String, durability: Durability) throws(StorageError) -> LogManager {
         var defaults = LogConfig()
         defaults.retentionMs = -1
-        let manager = try LogManager(directory: directory, defaults: defaults, durability: durability, logger: logger)
+        let manager = try LogManager(
+            directory: directory, defaults: defaults, durability: durability, logger: logger, encryption: try encryption(directory))
         try manager.open()
         return manager
+    }
+
+    /// With STORAGE_BENCH_MASTER_KEY (64 hex digits) set, batches are sealed (encryption
+    /// at rest) under a keyring in `<directory>/keys`; the figures' names end in "-sealed".
+    static let masterKeyVariable = "STORAGE_BENCH_MASTER_KEY"
+    static var sealed: Bool { getenv(masterKeyVariable) != nil }
+    static var suffix: String { sealed ? "-sealed" : "" }
+
+    static func encryption(_ directory: String) throws(StorageError) -> LogEncryption? {
+        guard sealed else { return nil }
+        mkdir(directory, 0o755)
+        do {
+            let keyring = try Keyring(directory: directory + "/keys", provider: EnvironmentMasterKeyProvider(variable: masterKeyVariable))
+            return LogEncryption(keyring: keyring)
+        } catch {
+            throw StorageError(.kafkaStorageError, "keyring: \(error.message)")
+        }
     }
 
     /// Appends `bytes` of batches from `appenders` concurrent tasks, one partition
@@ -127,7 +146,7 @@ enum Bench {
     }
 
     static func report(_ name: String, bytes: Int, seconds: Double) {
-        emit("{\"name\":\"\(name)\",\"bytes\":\(bytes),\"seconds\":\(seconds),\"mbps\":\(Double(bytes) / seconds / 1e6)}")
+        emit("{\"name\":\"\(name)\(suffix)\",\"bytes\":\(bytes),\"seconds\":\(seconds),\"mbps\":\(Double(bytes) / seconds / 1e6)}")
     }
 }
 

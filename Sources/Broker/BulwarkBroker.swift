@@ -18,8 +18,10 @@ public final class BulwarkBroker: Sendable {
     public init(config: BrokerConfig, logger: Logger) throws {
         try FileManager.default.createDirectory(atPath: config.logDir, withIntermediateDirectories: true)
         let identity = try ClusterIdentity.loadOrCreate(directory: config.logDir, nodeId: config.nodeId)
+        // A wrong master key stops start-up here, before any data is touched.
+        let encryption = try config.encryption.open(dataDirectory: config.logDir)
         let logs = try LogManager(directory: config.logDir + "/topics", defaults: config.logDefaults,
-                                  durability: config.durability, logger: logger)
+                                  durability: config.durability, logger: logger, encryption: encryption)
         try logs.open()
         var groupConfig = GroupConfig()
         groupConfig.minSessionTimeoutMs = config.groups.minSessionTimeoutMs
@@ -29,7 +31,9 @@ public final class BulwarkBroker: Sendable {
         groupConfig.offsetsRetentionMinutes = config.groups.offsetsRetentionMinutes
         groupConfig.offsetMetadataMaxBytes = config.groups.offsetMetadataMaxBytes
         let groups = try GroupCoordinator(directory: config.logDir + "/groups", config: groupConfig, logger: logger,
-                                          now: { BrokerState.nowMs() })
+                                          now: { BrokerState.nowMs() },
+                                          sealing: encryption.map { OffsetLogSealing(keyring: $0.keyring,
+                                                                                     sealNewLines: $0.sealNewBatches) })
         let producerIds = try ProducerIdAllocator(directory: config.logDir)
         let credentials = try CredentialStore(path: CredentialStore.path(dataDirectory: config.logDir))
         let state = BrokerState(config: config, logs: logs, groups: groups, identity: identity,

@@ -66,7 +66,7 @@ struct TestMasterKey: MasterKeyProvider {
 
     @Test func sealedBatchesReadBackAndNoFileHoldsTheMarker() throws {
         let dir = TempDirectory("sealed")
-        let (manager, _) = try manager(dir, sealing: true, segmentBytes: 600)
+        let (manager, keyring) = try manager(dir, sealing: true, segmentBytes: 600)
         let log = try #require(manager.partition(tp))
         let values = (0..<30).map { "MARKER-\($0)-confidential" }
         for chunk in stride(from: 0, to: values.count, by: 3) { try Fixtures.append(log, Array(values[chunk..<(chunk + 3)])) }
@@ -74,23 +74,25 @@ struct TestMasterKey: MasterKeyProvider {
         #expect(try Fixtures.values(log.read(from: 13, maxBytes: 1).records) == Array(values[12..<15]))
         try manager.flushAll()
         manager.close()
+        keyring?.close()
         #expect(filesContaining("MARKER", under: dir.path) == [])
         #expect(Set(frameFormats(logPath(dir))) == [FrameHeader.Format.sealed.rawValue])
         // Rolled segments each got their own DEK.
-        let (reopened, keyring) = try self.manager(dir, sealing: true)
+        let (reopened, reopenedKeys) = try self.manager(dir, sealing: true)
         defer { reopened.close() }
         #expect(try reopened.partition(tp)!.readAll().map(\.value) == values)
-        let deks = try #require(try keyring?.status().first { $0.scope == .topic("secret") }?.dekIdsByKEKVersion[1])
+        let deks = try #require(try reopenedKeys?.status().first { $0.scope == .topic("secret") }?.dekIdsByKEKVersion[1])
         #expect(deks.count > 1)
     }
 
     @Test func recoveryCutsATornSealedTailAndAppendsUnderANewKey() throws {
         let dir = TempDirectory("sealed")
         do {
-            let (manager, _) = try manager(dir, sealing: true)
+            let (manager, keyring) = try manager(dir, sealing: true)
             for i in 0..<5 { try Fixtures.append(manager.partition(tp)!, ["v\(i)"]) }
             try manager.flushAll()
             manager.close()
+            keyring?.close()
         }
         let clean = Damage.size(logPath(dir))
         let frame = clean / 5
@@ -114,10 +116,11 @@ struct TestMasterKey: MasterKeyProvider {
             try Fixtures.append(manager.partition(tp)!, ["plain-0", "plain-1"])
             manager.close()
         }
-        let (manager, _) = try manager(dir, sealing: true)
+        let (manager, keyring) = try manager(dir, sealing: true)
         try Fixtures.append(manager.partition(tp)!, ["sealed-2"])
         #expect(try manager.partition(tp)!.readAll().map(\.value) == ["plain-0", "plain-1", "sealed-2"])
         manager.close()
+        keyring?.close()
         #expect(frameFormats(logPath(dir)) == [1, 2])
         // Sealing turned off again with the keyring present: both kinds still read.
         let (reader, _) = try self.manager(dir, sealing: false)
@@ -130,9 +133,10 @@ struct TestMasterKey: MasterKeyProvider {
     @Test func aFlippedByteWithAFixedCRCFailsAuthenticationAndIsNeverServed() throws {
         let dir = TempDirectory("sealed")
         do {
-            let (manager, _) = try manager(dir, sealing: true)
+            let (manager, keyring) = try manager(dir, sealing: true)
             for i in 0..<3 { try Fixtures.append(manager.partition(tp)!, ["value-\(i)"]) }
             manager.close()
+            keyring?.close()
         }
         // Flip a ciphertext byte of the second frame and recompute its CRC, so only the
         // AEAD tag can notice (a plain CRC check would catch a careless flip).
@@ -160,9 +164,10 @@ struct TestMasterKey: MasterKeyProvider {
     @Test func aFrameMovedToAnotherOffsetFailsAuthentication() throws {
         let dir = TempDirectory("sealed")
         do {
-            let (manager, _) = try manager(dir, sealing: true)
+            let (manager, keyring) = try manager(dir, sealing: true)
             for i in 0..<2 { try Fixtures.append(manager.partition(tp)!, ["value-\(i)"]) }
             manager.close()
+            keyring?.close()
         }
         // Swap the envelopes of two same-sized frames, fixing both CRCs.
         var bytes = [UInt8](FileManager.default.contents(atPath: logPath(dir))!)

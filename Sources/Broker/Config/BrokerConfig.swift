@@ -23,6 +23,8 @@ public struct BrokerConfig: Sendable {
     /// `super.users` (`User:a;User:b`): until the policy engine lands, the principals that may
     /// describe and alter SCRAM credentials through the Kafka APIs.
     public var superUsers: Set<String> = []
+    /// Encryption at rest (`bulwark.encryption.*`).
+    public var encryption = EncryptionSettings()
 
     /// Group coordinator settings (`group.*`, `offsets.retention.minutes`).
     public struct GroupSettings: Sendable {
@@ -105,6 +107,7 @@ public struct BrokerConfig: Sendable {
                 case "group-commit": c.durability = .groupCommit
                 default: throw ConfigError(key: key, message: "must be page-cache or group-commit, not '\(value)'")
                 }
+            case _ where EncryptionSettings.keys.contains(key): try c.encryption.apply(key, value)
             default:
                 if let mapping = logKeyMap.first(where: { $0.broker == key }) {
                     let precedence = mapping.scale == 0 ? 1 : -mapping.scale
@@ -129,6 +132,7 @@ public struct BrokerConfig: Sendable {
             let brokerKey = logKeyMap.first { $0.topic == error.key }?.broker ?? error.key
             throw ConfigError(key: brokerKey, message: error.message)
         }
+        try c.encryption.validate()
         if c.groups.minSessionTimeoutMs > c.groups.maxSessionTimeoutMs {
             throw ConfigError(key: "group.min.session.timeout.ms", message: "exceeds group.max.session.timeout.ms")
         }
