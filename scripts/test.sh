@@ -13,4 +13,5 @@ swift test --skip-build --no-parallel
 # Client tests run the real binaries (debug builds) against real clients on loopback.
 swift build --product bulwark
 swift build --product wire-capture
+swift build --product audit-bench
 .venv/bin/python -m pytest -q tests/clients

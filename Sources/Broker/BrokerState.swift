@@ -17,10 +17,18 @@ final class BrokerState: Sendable {
     let logger: Logger
     /// SCRAM credentials (also PLAIN's), in `<log.dirs>/meta/scram-credentials`.
     let credentials: CredentialStore
+    /// Kafka ACLs (CreateAcls/DeleteAcls), in `<log.dirs>/meta/acls.json`.
+    let acls: AclStore
+    let authorizer: BrokerAuthorizer
+    let audit: BrokerAudit
 
     init(config: BrokerConfig, logs: LogManager, groups: GroupCoordinator, identity: ClusterIdentity,
-         producerIds: ProducerIdAllocator, credentials: CredentialStore, logger: Logger) {
+         producerIds: ProducerIdAllocator, credentials: CredentialStore, acls: AclStore, authorizer: BrokerAuthorizer,
+         audit: BrokerAudit, logger: Logger) {
+        self.audit = audit
         self.credentials = credentials
+        self.acls = acls
+        self.authorizer = authorizer
         self.config = config
         self.logs = logs
         self.groups = groups

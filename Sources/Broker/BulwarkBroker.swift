@@ -36,10 +36,18 @@ public final class BulwarkBroker: Sendable {
                                                                                      sealNewLines: $0.sealNewBatches) })
         let producerIds = try ProducerIdAllocator(directory: config.logDir)
         let credentials = try CredentialStore(path: CredentialStore.path(dataDirectory: config.logDir))
+        let audit = try BrokerAudit.open(config: config.audit, logger: logger)
+        let acls = try AclStore(dataDirectory: config.logDir)
+        let policies = config.authorization.enabled
+            ? try PolicyStore(directory: config.authorization.policyDirectory, acls: acls,
+                              superUsers: config.superUsers, audit: audit, logger: logger)
+            : nil
+        let authorizer = BrokerAuthorizer(store: policies, logger: logger)
         let state = BrokerState(config: config, logs: logs, groups: groups, identity: identity,
-                                producerIds: producerIds, credentials: credentials, logger: logger)
+                                producerIds: producerIds, credentials: credentials, acls: acls,
+                                authorizer: authorizer, audit: audit, logger: logger)
         self.state = state
-        let dispatcher = RequestDispatcher(registry: Self.registry(state), logger: logger)
+        let dispatcher = RequestDispatcher(registry: Self.registry(state), authorizer: authorizer, audit: audit, logger: logger)
         servers = try config.listeners.map { listener in
             let security = config.listenerSecurity[listener.name] ?? ListenerSecurity()
             return KafkaServer(listener: listener, security: try ListenerRuntime(security: security, credentials: state.credentials),
@@ -82,6 +90,9 @@ public final class BulwarkBroker: Sendable {
         registry.register(SaslAuthenticateHandler())
         registry.register(DescribeUserScramCredentialsHandler(state: state))
         registry.register(AlterUserScramCredentialsHandler(state: state))
+        registry.register(DescribeAclsHandler(state: state))
+        registry.register(CreateAclsHandler(state: state))
+        registry.register(DeleteAclsHandler(state: state))
         var advertised = registry.advertised
         advertised.append(.init(apiKey: KafkaApiKey.apiVersions.rawValue,
                                 minVersion: ApiVersionsRequest.versions.lowerBound,
@@ -110,10 +121,15 @@ public final class BulwarkBroker: Sendable {
             }
             if channels.count == 1 { onListening(port) }
         }
+        state.audit.lifecycle("start", reason: "bulwark \(state.identity.clusterId) node \(state.nodeId)")
         let retention = Task { await self.retentionLoop() }
+        let policyWatch = Task { [state] in
+            await state.authorizer.store?.watch(every: .milliseconds(state.config.authorization.reloadIntervalMs))
+        }
         for await _ in stopSignal.stream { break }
         state.logger.info("shutting down: no new connections, draining in-flight requests")
         retention.cancel()
+        policyWatch.cancel()
         for channel in channels { try? await channel.close() }
         for server in servers { server.connections.closeInputs() }
         let deadline = ContinuousClock.now + .seconds(10)
@@ -128,6 +144,8 @@ public final class BulwarkBroker: Sendable {
             state.logger.error("flush on shutdown failed", metadata: ["error": "\(error)"])
         }
         state.logs.close()
+        state.audit.lifecycle("stop")
+        await state.audit.close()
         try await group.shutdownGracefully()
         state.logger.info("stopped")
     }

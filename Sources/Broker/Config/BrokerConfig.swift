@@ -1,3 +1,4 @@
+import AuditLog
 import LogStorage
 
 /// The broker's settings, read from Kafka's `server.properties` keys. Keys Bulwark adds
@@ -20,11 +21,21 @@ public struct BrokerConfig: Sendable {
     public var groups = GroupSettings()
     /// Each listener's security, by listener name.
     public var listenerSecurity: [String: ListenerSecurity] = ["PLAINTEXT": ListenerSecurity()]
-    /// `super.users` (`User:a;User:b`): until the policy engine lands, the principals that may
-    /// describe and alter SCRAM credentials through the Kafka APIs.
+    /// `super.users` (`User:a;User:b`): principals every check allows.
     public var superUsers: Set<String> = []
+    /// The audit log (`bulwark.audit.*`; on by default, in `<log.dirs>/audit`).
+    public var audit = AuditConfig(directory: "/tmp/bulwark-logs/audit")
+    /// The policy engine: on when `authorizer.class.name` or `bulwark.policy.dir` is set.
+    public var authorization = AuthorizationSettings()
     /// Encryption at rest (`bulwark.encryption.*`).
     public var encryption = EncryptionSettings()
+
+    public struct AuthorizationSettings: Sendable {
+        public var enabled = false
+        /// Ranger policy sets and principals files (`*.json`), watched for changes.
+        public var policyDirectory: String? = nil
+        public var reloadIntervalMs: Int64 = 500
+    }
 
     /// Group coordinator settings (`group.*`, `offsets.retention.minutes`).
     public struct GroupSettings: Sendable {
@@ -70,6 +81,7 @@ public struct BrokerConfig: Sendable {
         var c = BrokerConfig()
         var warnings: [String] = []
         var logOverrides: [String: String] = [:]
+        var auditProperties: [String: String] = [:]
         var logKeyPrecedence: [String: Int64] = [:]  // finer units win, as in Kafka (ms over minutes over hours)
 
         for key in props.order {
@@ -81,6 +93,11 @@ public struct BrokerConfig: Sendable {
             case "super.users":
                 c.superUsers = Set(value.split(separator: ";").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty })
             case "advertised.listeners": c.advertisedListeners = try Listener.parseList(value, key: key)
+            case "authorizer.class.name": c.authorization.enabled = !value.isEmpty
+            case "bulwark.policy.dir":
+                c.authorization.policyDirectory = value.isEmpty ? nil : value
+                c.authorization.enabled = c.authorization.enabled || !value.isEmpty
+            case "bulwark.policy.reload.interval.ms": c.authorization.reloadIntervalMs = try int64(key, value, min: 10)
             case "log.dirs", "log.dir":
                 let dirs = value.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
                 guard dirs.count == 1 else { throw ConfigError(key: key, message: "exactly one directory is supported") }
@@ -108,6 +125,7 @@ public struct BrokerConfig: Sendable {
                 default: throw ConfigError(key: key, message: "must be page-cache or group-commit, not '\(value)'")
                 }
             case _ where EncryptionSettings.keys.contains(key): try c.encryption.apply(key, value)
+            case _ where key.hasPrefix("bulwark.audit."): auditProperties[key] = value
             default:
                 if let mapping = logKeyMap.first(where: { $0.broker == key }) {
                     let precedence = mapping.scale == 0 ? 1 : -mapping.scale
@@ -133,6 +151,11 @@ public struct BrokerConfig: Sendable {
             throw ConfigError(key: brokerKey, message: error.message)
         }
         try c.encryption.validate()
+        do {
+            c.audit = try AuditConfig.parse(auditProperties, dataDirectory: c.logDir)
+        } catch {
+            throw ConfigError(key: "bulwark.audit", message: "\(error)")
+        }
         if c.groups.minSessionTimeoutMs > c.groups.maxSessionTimeoutMs {
             throw ConfigError(key: "group.min.session.timeout.ms", message: "exceeds group.max.session.timeout.ms")
         }

@@ -2,8 +2,8 @@ import BrokerSecurity
 import KafkaWire
 
 /// AlterUserScramCredentials: deletions and upsertions (the client sends salt, iterations
-/// and SaltedPassword; the store keeps StoredKey and ServerKey). Only `super.users` may
-/// alter (Kafka requires ALTER on the cluster).
+/// and SaltedPassword; the store keeps StoredKey and ServerKey). ALTER on the cluster may
+/// alter (without an authorizer: `super.users` only).
 struct AlterUserScramCredentialsHandler: ApiHandler {
     let state: BrokerState
 
@@ -13,7 +13,7 @@ struct AlterUserScramCredentialsHandler: ApiHandler {
         let users = request.deletions.map(\.name) + request.upsertions.map(\.name)
         var order: [String] = []
         for u in users where !order.contains(u) { order.append(u) }
-        guard state.config.superUsers.contains(context.principal) else {
+        guard state.authorizer.isEnabled ? context.isAllowed(cluster: .alter) : state.config.superUsers.contains(context.principal) else {
             return AlterUserScramCredentialsResponse(results: order.map {
                 Result(user: $0, errorCode: KafkaErrorCode.clusterAuthorizationFailed.rawValue, errorMessage: "Cluster authorization failed.")
             })
@@ -53,6 +53,8 @@ struct AlterUserScramCredentialsHandler: ApiHandler {
         for d in request.deletions where errors[d.name] == nil {
             do {
                 try state.credentials.remove(user: d.name, algorithm: ScramMechanismCode.algorithm(d.mechanism)!)
+                context.auditAdmin("delete-scram-credential", resourceType: "user", resourceName: d.name,
+                                   before: ScramMechanismCode.algorithm(d.mechanism)!.mechanismName)
             } catch {
                 errors[d.name] = (.unknownServerError, "credential store: \(error.message)")
             }
@@ -62,6 +64,9 @@ struct AlterUserScramCredentialsHandler: ApiHandler {
             let credential = ScramCredential.fromSaltedPassword(u.saltedPassword, salt: u.salt, iterations: Int(u.iterations), algorithm: a)
             do {
                 try state.credentials.upsert(user: u.name, credential: credential)
+                // What changed, never the secret: the mechanism and iteration count.
+                context.auditAdmin("upsert-scram-credential", resourceType: "user", resourceName: u.name,
+                                   after: "\(a.mechanismName) iterations=\(u.iterations)")
             } catch {
                 errors[u.name] = (.unknownServerError, "credential store: \(error.message)")
             }

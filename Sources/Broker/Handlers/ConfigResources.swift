@@ -1,5 +1,6 @@
 import KafkaWire
 import LogStorage
+import PolicyEngine
 
 /// The config entries of a topic or of the broker, with Kafka's sources, for
 /// DescribeConfigs and CreateTopics.
@@ -48,5 +49,27 @@ enum ConfigResources {
             if let v = topicDefaults[topicKey] { entries.append((brokerKey, v)) }
         }
         return entries.map { Entry(name: $0.0, value: $0.1, source: ConfigSource.staticBroker, readOnly: true) }
+    }
+}
+
+extension ConfigResources {
+    /// Which config resources `operation` (DESCRIBE_CONFIGS or ALTER_CONFIGS) is allowed
+    /// on, in one engine call: a topic by name, the broker as the cluster. The error for a
+    /// denied one: TOPIC_ or CLUSTER_AUTHORIZATION_FAILED.
+    static func authorize(_ resources: [(type: Int8, name: String)], _ operation: KafkaOperation,
+                          context: RequestContext) -> [KafkaErrorCode?] {
+        let checks = resources.map { r -> AuthorizationCheck? in
+            switch r.type {
+            case topic: AuthorizationCheck(operation, .topic, r.name)
+            case broker: .cluster(operation)
+            default: nil
+            }
+        }
+        let present = checks.compactMap { $0 }
+        var allowed = context.authorize(present).makeIterator()
+        return zip(resources, checks).map { r, check in
+            guard check != nil, allowed.next() == false else { return nil }
+            return r.type == topic ? .topicAuthorizationFailed : .clusterAuthorizationFailed
+        }
     }
 }

@@ -6,7 +6,13 @@ struct CreatePartitionsHandler: ApiHandler {
 
     func handle(_ request: CreatePartitionsRequest, context: RequestContext) async -> CreatePartitionsResponse? {
         var response = CreatePartitionsResponse()
+        let alterable = context.allowedNames(request.topics.map(\.name), .alter, .topic)
         for topic in request.topics {
+            guard alterable.contains(topic.name) else {
+                response.results.append(.init(name: topic.name, errorCode: KafkaErrorCode.topicAuthorizationFailed.rawValue,
+                                              errorMessage: nil))
+                continue
+            }
             guard let current = state.logs.topics()[topic.name]?.partitionCount else {
                 response.results.append(.init(name: topic.name, errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue,
                                               errorMessage: "unknown topic '\(topic.name)'"))
@@ -28,6 +34,8 @@ struct CreatePartitionsHandler: ApiHandler {
             }
             do {
                 try state.logs.createPartitions(topic.name, totalCount: topic.count)
+                context.auditAdmin("create-partitions", resourceType: "topic", resourceName: topic.name,
+                                   before: "partitions=\(current)", after: "partitions=\(topic.count)")
                 response.results.append(.init(name: topic.name))
             } catch {
                 response.results.append(.init(name: topic.name, errorCode: error.errorCode.rawValue, errorMessage: error.message))

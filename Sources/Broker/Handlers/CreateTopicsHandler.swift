@@ -11,12 +11,24 @@ struct CreateTopicsHandler: ApiHandler {
         var response = CreateTopicsResponse()
         var seen: [String: Int] = [:]
         for topic in request.topics { seen[topic.name, default: 0] += 1 }
+        // CREATE on the cluster covers every topic; otherwise CREATE on each topic.
+        let creatable = context.isAllowed(cluster: .create)
+            ? Set(request.topics.map(\.name)) : context.allowedNames(request.topics.map(\.name), .create, .topic)
         for topic in request.topics {
             if seen[topic.name, default: 0] > 1 {
                 response.topics.append(failure(topic.name, .invalidRequest, "topic named more than once in the request"))
                 continue
             }
-            response.topics.append(create(topic, validateOnly: request.validateOnly))
+            guard creatable.contains(topic.name) else {
+                response.topics.append(failure(topic.name, .topicAuthorizationFailed, nil))
+                continue
+            }
+            let result = create(topic, validateOnly: request.validateOnly)
+            if result.errorCode == 0, !request.validateOnly {
+                context.auditAdmin("create-topic", resourceType: "topic", resourceName: topic.name,
+                                   after: "partitions=\(result.numPartitions)")
+            }
+            response.topics.append(result)
         }
         return response
     }
@@ -77,7 +89,7 @@ struct CreateTopicsHandler: ApiHandler {
         )
     }
 
-    private func failure(_ name: String, _ code: KafkaErrorCode, _ message: String) -> Result {
+    private func failure(_ name: String, _ code: KafkaErrorCode, _ message: String?) -> Result {
         Result(name: name, errorCode: code.rawValue, errorMessage: message, numPartitions: -1, replicationFactor: -1, configs: nil)
     }
 }

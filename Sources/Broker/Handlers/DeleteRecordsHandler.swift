@@ -6,8 +6,12 @@ struct DeleteRecordsHandler: ApiHandler {
     let state: BrokerState
 
     func handle(_ request: DeleteRecordsRequest, context: RequestContext) async -> DeleteRecordsResponse? {
-        DeleteRecordsResponse(topics: request.topics.map { topic in
+        let deletable = context.allowedNames(request.topics.map(\.name), .delete, .topic)
+        return DeleteRecordsResponse(topics: request.topics.map { topic in
             .init(name: topic.name, partitions: topic.partitions.map { p in
+                guard deletable.contains(topic.name) else {
+                    return .init(partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: KafkaErrorCode.topicAuthorizationFailed.rawValue)
+                }
                 guard let log = state.logs.partition(TopicPartition(topic: topic.name, partition: p.partitionIndex)) else {
                     return .init(partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue)
                 }

@@ -6,11 +6,17 @@ struct DeleteTopicsHandler: ApiHandler {
 
     func handle(_ request: DeleteTopicsRequest, context: RequestContext) async -> DeleteTopicsResponse? {
         var response = DeleteTopicsResponse()
+        let deletable = context.allowedNames(request.topicNames, .delete, .topic)
         for name in request.topicNames {
+            guard deletable.contains(name) else {
+                response.responses.append(.init(name: name, errorCode: KafkaErrorCode.topicAuthorizationFailed.rawValue))
+                continue
+            }
             do {
                 try state.logs.deleteTopic(name)
                 await state.groups.topicDeleted(name)
                 state.logger.info("deleted topic", metadata: ["topic": "\(name)"])
+                context.auditAdmin("delete-topic", resourceType: "topic", resourceName: name)
                 response.responses.append(.init(name: name))
             } catch {
                 response.responses.append(.init(name: name, errorCode: error.errorCode.rawValue))

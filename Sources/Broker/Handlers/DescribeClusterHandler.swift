@@ -5,6 +5,9 @@ struct DescribeClusterHandler: ApiHandler {
     let state: BrokerState
 
     func handle(_ request: DescribeClusterRequest, context: RequestContext) async -> DescribeClusterResponse? {
+        guard context.isAllowed(cluster: .describe) else {
+            return DescribeClusterResponse(errorCode: KafkaErrorCode.clusterAuthorizationFailed.rawValue, clusterId: "")
+        }
         let listener = state.config.advertised(for: context.listener)
         return DescribeClusterResponse(
             endpointType: 1,

@@ -7,8 +7,14 @@ struct DescribeConfigsHandler: ApiHandler {
     typealias Result = DescribeConfigsResponse.DescribeConfigsResult
 
     func handle(_ request: DescribeConfigsRequest, context: RequestContext) async -> DescribeConfigsResponse? {
-        DescribeConfigsResponse(results: request.resources.map { resource in
+        let denials = ConfigResources.authorize(request.resources.map { ($0.resourceType, $0.resourceName) },
+                                                .describeConfigs, context: context)
+        return DescribeConfigsResponse(results: zip(request.resources, denials).map { resource, denial in
             var result = Result(resourceType: resource.resourceType, resourceName: resource.resourceName)
+            if let denial {
+                result.errorCode = denial.rawValue
+                return result
+            }
             let entries: [ConfigResources.Entry]
             switch resource.resourceType {
             case ConfigResources.topic:

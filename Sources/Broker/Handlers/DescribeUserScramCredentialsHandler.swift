@@ -2,12 +2,12 @@ import BrokerSecurity
 import KafkaWire
 
 /// DescribeUserScramCredentials: mechanisms and iterations per user, never secrets. Only
-/// `super.users` may ask (Kafka requires DESCRIBE on the cluster).
+/// DESCRIBE on the cluster may ask (without an authorizer: `super.users` only).
 struct DescribeUserScramCredentialsHandler: ApiHandler {
     let state: BrokerState
 
     func handle(_ request: DescribeUserScramCredentialsRequest, context: RequestContext) async -> DescribeUserScramCredentialsResponse? {
-        guard state.config.superUsers.contains(context.principal) else {
+        guard state.authorizer.isEnabled ? context.isAllowed(cluster: .describe) : state.config.superUsers.contains(context.principal) else {
             return DescribeUserScramCredentialsResponse(errorCode: KafkaErrorCode.clusterAuthorizationFailed.rawValue,
                                                         errorMessage: nil)
         }

@@ -8,11 +8,13 @@ struct FetchHandler: ApiHandler {
     let state: BrokerState
 
     func handle(_ request: FetchRequest, context: RequestContext) async -> FetchResponse? {
-        var response = read(request, context: context)
+        // READ on each topic, decided once for the request (before existence, as Kafka).
+        let readable = context.allowedNames(request.topics.map(\.topic), .read, .topic)
+        var response = read(request, readable: readable)
         let minBytes = max(Int(request.minBytes), 1)
         if request.maxWaitMs > 0, response.byteCount < minBytes, !response.hasErrors {
             await waitForData(request)
-            response = read(request, context: context)
+            response = read(request, readable: readable)
         }
         return response.message
     }
@@ -23,7 +25,7 @@ struct FetchHandler: ApiHandler {
         var hasErrors = false
     }
 
-    private func read(_ request: FetchRequest, context: RequestContext) -> Assembled {
+    private func read(_ request: FetchRequest, readable: Set<String>) -> Assembled {
         var out = Assembled()
         var budget = request.maxBytes > 0 ? Int(request.maxBytes) : Int.max
         let readCommitted = request.isolationLevel == 1
@@ -32,6 +34,12 @@ struct FetchHandler: ApiHandler {
             for p in topic.partitions {
                 var data = FetchResponse.PartitionData(partitionIndex: p.partition, highWatermark: -1,
                                                        abortedTransactions: readCommitted ? [] : nil, records: ByteBuffer())
+                guard readable.contains(topic.topic) else {
+                    data.errorCode = KafkaErrorCode.topicAuthorizationFailed.rawValue
+                    out.hasErrors = true
+                    partitions.append(data)
+                    continue
+                }
                 guard let log = state.logs.partition(TopicPartition(topic: topic.topic, partition: p.partition)) else {
                     data.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
                     out.hasErrors = true

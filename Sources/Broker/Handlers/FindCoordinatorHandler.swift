@@ -7,19 +7,26 @@ struct FindCoordinatorHandler: ApiHandler {
 
     func handle(_ request: FindCoordinatorRequest, context: RequestContext) async -> FindCoordinatorResponse? {
         let listener = state.config.advertised(for: context.listener)
-        let available = request.keyType == 0
-        let error = available ? KafkaErrorCode.none : .coordinatorNotAvailable
-        let message: String? = available ? nil : "transactions are not supported by this broker"
+        let isGroup = request.keyType == 0
+        let keys = context.apiVersion >= 4 ? request.coordinatorKeys : [request.key]
+        // DESCRIBE on the group (or the transactional id) is checked before anything else.
+        let describable = context.allowedNames(keys, .describe, isGroup ? .group : .transactionalId)
+        let answers = keys.map { key -> (error: KafkaErrorCode, message: String?) in
+            if !describable.contains(key) { return (isGroup ? .groupAuthorizationFailed : .transactionalIdAuthorizationFailed, nil) }
+            return isGroup ? (.none, nil) : (.coordinatorNotAvailable, "transactions are not supported by this broker")
+        }
+        func node(_ error: KafkaErrorCode) -> (Int32, String, Int32) {
+            error == .none ? (state.nodeId, listener.host, Int32(listener.port)) : (-1, "", -1)
+        }
         if context.apiVersion >= 4 {
-            return FindCoordinatorResponse(coordinators: request.coordinatorKeys.map {
-                .init(key: $0, nodeId: available ? state.nodeId : -1, host: available ? listener.host : "",
-                      port: available ? Int32(listener.port) : -1, errorCode: error.rawValue, errorMessage: message)
+            return FindCoordinatorResponse(coordinators: zip(keys, answers).map { key, answer in
+                let (nodeId, host, port) = node(answer.error)
+                return .init(key: key, nodeId: nodeId, host: host, port: port, errorCode: answer.error.rawValue,
+                             errorMessage: answer.message)
             })
         }
-        return FindCoordinatorResponse(
-            errorCode: error.rawValue, errorMessage: message,
-            nodeId: available ? state.nodeId : -1, host: available ? listener.host : "",
-            port: available ? Int32(listener.port) : -1
-        )
+        let (nodeId, host, port) = node(answers[0].error)
+        return FindCoordinatorResponse(errorCode: answers[0].error.rawValue, errorMessage: answers[0].message,
+                                       nodeId: nodeId, host: host, port: port)
     }
 }

@@ -5,6 +5,9 @@ struct HeartbeatHandler: ApiHandler {
     let state: BrokerState
 
     func handle(_ request: HeartbeatRequest, context: RequestContext) async -> HeartbeatResponse? {
-        await state.groups.heartbeat(request, version: context.apiVersion)
+        guard context.isAllowed(.read, .group, request.groupId) else {
+            return HeartbeatResponse(errorCode: KafkaErrorCode.groupAuthorizationFailed.rawValue)
+        }
+        return await state.groups.heartbeat(request, version: context.apiVersion)
     }
 }

@@ -5,9 +5,13 @@ struct IncrementalAlterConfigsHandler: ApiHandler {
     let state: BrokerState
 
     func handle(_ request: IncrementalAlterConfigsRequest, context: RequestContext) async -> IncrementalAlterConfigsResponse? {
-        IncrementalAlterConfigsResponse(responses: request.resources.map { resource in
+        let denials = ConfigResources.authorize(request.resources.map { ($0.resourceType, $0.resourceName) },
+                                                .alterConfigs, context: context)
+        return IncrementalAlterConfigsResponse(responses: zip(request.resources, denials).map { resource, denial in
             var outcome: (code: KafkaErrorCode, message: String?)
-            if resource.resourceType == ConfigResources.topic, let topic = state.logs.topics()[resource.resourceName] {
+            if let denial {
+                outcome = (denial, nil)
+            } else if resource.resourceType == ConfigResources.topic, let topic = state.logs.topics()[resource.resourceName] {
                 var overrides = topic.overrides
                 outcome = (.none, nil)
                 for config in resource.configs {
@@ -31,11 +35,11 @@ struct IncrementalAlterConfigsHandler: ApiHandler {
                 }
                 if outcome.code == .none {
                     outcome = TopicConfigChange.apply(overrides, to: resource.resourceType, name: resource.resourceName,
-                                                      validateOnly: request.validateOnly, state: state)
+                                                      validateOnly: request.validateOnly, state: state, context: context)
                 }
             } else {
                 outcome = TopicConfigChange.apply([:], to: resource.resourceType, name: resource.resourceName,
-                                                  validateOnly: true, state: state)
+                                                  validateOnly: true, state: state, context: context)
             }
             return .init(errorCode: outcome.code.rawValue, errorMessage: outcome.message,
                          resourceType: resource.resourceType, resourceName: resource.resourceName)

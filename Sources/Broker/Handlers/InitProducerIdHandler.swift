@@ -6,8 +6,17 @@ struct InitProducerIdHandler: ApiHandler {
     let state: BrokerState
 
     func handle(_ request: InitProducerIdRequest, context: RequestContext) async -> InitProducerIdResponse? {
-        if request.transactionalId != nil {
+        if let transactionalId = request.transactionalId {
+            guard context.isAllowed(.write, .transactionalId, transactionalId) else {
+                return InitProducerIdResponse(errorCode: KafkaErrorCode.transactionalIdAuthorizationFailed.rawValue,
+                                              producerId: -1, producerEpoch: -1)
+            }
             return InitProducerIdResponse(errorCode: KafkaErrorCode.coordinatorNotAvailable.rawValue, producerId: -1, producerEpoch: -1)
+        }
+        // IDEMPOTENT_WRITE on the cluster; the engine also grants it to anyone who may
+        // write to some topic (KIP-679).
+        guard context.isAllowed(cluster: .idempotentWrite) else {
+            return InitProducerIdResponse(errorCode: KafkaErrorCode.clusterAuthorizationFailed.rawValue, producerId: -1, producerEpoch: -1)
         }
         do {
             return InitProducerIdResponse(producerId: try state.producerIds.next(), producerEpoch: 0)

@@ -5,6 +5,9 @@ struct LeaveGroupHandler: ApiHandler {
     let state: BrokerState
 
     func handle(_ request: LeaveGroupRequest, context: RequestContext) async -> LeaveGroupResponse? {
-        await state.groups.leaveGroup(request, version: context.apiVersion)
+        guard context.isAllowed(.read, .group, request.groupId) else {
+            return LeaveGroupResponse(errorCode: KafkaErrorCode.groupAuthorizationFailed.rawValue)
+        }
+        return await state.groups.leaveGroup(request, version: context.apiVersion)
     }
 }

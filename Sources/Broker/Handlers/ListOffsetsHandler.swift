@@ -7,10 +7,15 @@ struct ListOffsetsHandler: ApiHandler {
 
     func handle(_ request: ListOffsetsRequest, context: RequestContext) async -> ListOffsetsResponse? {
         var response = ListOffsetsResponse()
+        let describable = context.allowedNames(request.topics.map(\.name), .describe, .topic)
         for topic in request.topics {
             let partitions = topic.partitions.map { p -> ListOffsetsResponse.ListOffsetsPartitionResponse in
                 var r = ListOffsetsResponse.ListOffsetsPartitionResponse(
                     partitionIndex: p.partitionIndex, timestamp: -1, offset: -1, leaderEpoch: context.apiVersion >= 4 ? 0 : -1)
+                guard describable.contains(topic.name) else {
+                    r.errorCode = KafkaErrorCode.topicAuthorizationFailed.rawValue
+                    return r
+                }
                 guard let log = state.logs.partition(TopicPartition(topic: topic.name, partition: p.partitionIndex)) else {
                     r.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
                     return r

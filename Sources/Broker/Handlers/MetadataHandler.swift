@@ -14,16 +14,29 @@ struct MetadataHandler: ApiHandler {
             clusterAuthorizedOperations: Int32.min
         )
         var topics = state.logs.topics()
-        let names: [String]
+        var names: [String]
         if let requested = request.topics {
             names = requested.compactMap(\.name)
         } else {
             names = topics.keys.sorted()
         }
+        // DESCRIBE on each topic: an all-topics request silently leaves out the others; a
+        // named one answers TOPIC_AUTHORIZATION_FAILED whether or not the topic exists.
+        let describable = context.allowedNames(names, .describe, .topic)
+        if request.topics == nil { names.removeAll { !describable.contains($0) } }
         // Before v4 every request may auto-create; from v4 the client says whether it wants to.
         let allowCreate = state.config.autoCreateTopics && (context.apiVersion < 4 || request.allowAutoTopicCreation)
         for name in names {
+            guard describable.contains(name) else {
+                response.topics.append(.init(errorCode: KafkaErrorCode.topicAuthorizationFailed.rawValue, name: name))
+                continue
+            }
             if topics[name] == nil, allowCreate, request.topics != nil {
+                // Auto-creation needs CREATE on the cluster or on the topic.
+                guard context.isAllowed(cluster: .create) || context.isAllowed(.create, .topic, name) else {
+                    response.topics.append(.init(errorCode: KafkaErrorCode.topicAuthorizationFailed.rawValue, name: name))
+                    continue
+                }
                 if let error = TopicNames.validate(name) {
                     response.topics.append(.init(errorCode: error.rawValue, name: name))
                     continue

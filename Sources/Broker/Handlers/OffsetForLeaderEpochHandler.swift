@@ -7,8 +7,12 @@ struct OffsetForLeaderEpochHandler: ApiHandler {
     let state: BrokerState
 
     func handle(_ request: OffsetForLeaderEpochRequest, context: RequestContext) async -> OffsetForLeaderEpochResponse? {
-        OffsetForLeaderEpochResponse(topics: request.topics.map { topic in
+        let describable = context.allowedNames(request.topics.map(\.topic), .describe, .topic)
+        return OffsetForLeaderEpochResponse(topics: request.topics.map { topic in
             .init(topic: topic.topic, partitions: topic.partitions.map { p in
+                guard describable.contains(topic.topic) else {
+                    return .init(errorCode: KafkaErrorCode.topicAuthorizationFailed.rawValue, partition: p.partition, leaderEpoch: -1, endOffset: -1)
+                }
                 guard let log = state.logs.partition(TopicPartition(topic: topic.topic, partition: p.partition)) else {
                     return .init(errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue, partition: p.partition, leaderEpoch: -1, endOffset: -1)
                 }

@@ -5,6 +5,9 @@ struct SyncGroupHandler: ApiHandler {
     let state: BrokerState
 
     func handle(_ request: SyncGroupRequest, context: RequestContext) async -> SyncGroupResponse? {
-        await state.groups.syncGroup(request, version: context.apiVersion)
+        guard context.isAllowed(.read, .group, request.groupId) else {
+            return SyncGroupResponse(errorCode: KafkaErrorCode.groupAuthorizationFailed.rawValue)
+        }
+        return await state.groups.syncGroup(request, version: context.apiVersion)
     }
 }

@@ -3,10 +3,10 @@ import KafkaWire
 /// Validates and stores a topic's new override set; shared by both alter APIs.
 enum TopicConfigChange {
     static func apply(_ overrides: [String: String], to type: Int8, name: String, validateOnly: Bool,
-                      state: BrokerState) -> (code: KafkaErrorCode, message: String?) {
+                      state: BrokerState, context: RequestContext) -> (code: KafkaErrorCode, message: String?) {
         switch type {
         case ConfigResources.topic:
-            guard state.logs.topics()[name] != nil else {
+            guard let before = state.logs.topics()[name]?.overrides else {
                 return (.unknownTopicOrPartition, "unknown topic '\(name)'")
             }
             do {
@@ -18,6 +18,8 @@ enum TopicConfigChange {
             do {
                 try state.logs.alterTopicConfig(name, overrides: overrides)
                 state.logger.info("altered topic config", metadata: ["topic": "\(name)"])
+                context.auditAdmin("alter-configs", resourceType: "topic", resourceName: name,
+                                   before: describe(before), after: describe(overrides))
                 return (.none, nil)
             } catch {
                 return (error.errorCode, error.message)
@@ -27,5 +29,10 @@ enum TopicConfigChange {
         default:
             return (.invalidRequest, "unsupported resource type \(type)")
         }
+    }
+
+    /// `key=value` lines in key order: the before/after of an audited config change.
+    private static func describe(_ overrides: [String: String]) -> String {
+        overrides.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
     }
 }

@@ -1,3 +1,4 @@
+import AuditLog
 import BrokerSecurity
 import KafkaWire
 import Logging
@@ -35,8 +36,12 @@ struct ConnectionAuthenticator {
     /// counted and logged with the address and the mechanism's account of it, and answered
     /// only after `connection.failed.authentication.delay.ms`.
     private mutating func step(_ session: inout SaslSession, token: [UInt8], connection: ConnectionInfo,
-                               logger: Logger) async -> SaslSession.TokenAction {
+                               audit: BrokerAudit, logger: Logger) async -> SaslSession.TokenAction {
+        let mechanism = Self.mechanism(of: session)
         var action = session.token(token)
+        if case .failure(_, let reason) = action, failures == nil {
+            Self.auditFailure(session, reason: reason, mechanism: mechanism, connection: connection, audit: audit)
+        }
         guard let failures else { return action }
         let address = connection.remoteAddress
         if case .success = action, failures.isLimited(address, nowMs: now()) {
@@ -46,11 +51,11 @@ struct ConnectionAuthenticator {
         }
         if case .failure(_, let reason) = action {
             failures.recordFailure(address, nowMs: now())
-            // The claimed name is the client's text: control characters would forge log lines.
-            let principal = session.attemptedUser.map { "User:" + String($0.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }) }
+            let principal = Self.claimedPrincipal(session)
             logger.warning("SASL authentication failed", metadata: ["connection": "\(connection.id)", "client": "\(address)",
                                                                     "listener": "\(connection.listener)",
                                                                     "principal": "\(principal ?? "unknown")", "reason": "\(reason)"])
+            Self.auditFailure(session, reason: reason, mechanism: mechanism, connection: connection, audit: audit)
             if failures.failureDelayMs > 0 { try? await Task.sleep(for: .milliseconds(failures.failureDelayMs)) }
         }
         return action
@@ -66,12 +71,13 @@ struct ConnectionAuthenticator {
         defer { self.session = session }
         if session.expectsRawToken {
             // After SaslHandshake v0: the frame is a bare token, and so is each answer.
-            let action = await step(&session, token: Array(frame.readableBytesView), connection: connection, logger: logger)
+            let action = await step(&session, token: Array(frame.readableBytesView), connection: connection,
+                                  audit: dispatcher.audit, logger: logger)
             switch action {
             case .challenge(let bytes):
                 return .respond(Self.rawFrame(bytes))
             case .success(let user, let bytes):
-                authenticated(user, session: session, connection: connection, logger: logger)
+                authenticated(user, session: session, connection: connection, audit: dispatcher.audit, logger: logger)
                 return .respond(Self.rawFrame(bytes))
             case .failure(_, let reason):
                 return .close(reason: "SASL authentication failed (\(reason))")
@@ -109,11 +115,11 @@ struct ConnectionAuthenticator {
                   let body = try? request.decode(as: SaslAuthenticateRequest.self) else {
                 return .close(reason: "malformed SaslAuthenticate v\(request.apiVersion)")
             }
-            switch await step(&session, token: body.authBytes, connection: connection, logger: logger) {
+            switch await step(&session, token: body.authBytes, connection: connection, audit: dispatcher.audit, logger: logger) {
             case .challenge(let bytes):
                 return Self.encode(SaslAuthenticateResponse(errorCode: 0, errorMessage: nil, authBytes: bytes), request)
             case .success(let user, let bytes):
-                authenticated(user, session: session, connection: connection, logger: logger)
+                authenticated(user, session: session, connection: connection, audit: dispatcher.audit, logger: logger)
                 return Self.encode(SaslAuthenticateResponse(errorCode: 0, errorMessage: nil, authBytes: bytes,
                                                             sessionLifetimeMs: maxReauthMs), request)
             case .failure(let message, let reason):
@@ -124,13 +130,39 @@ struct ConnectionAuthenticator {
         }
     }
 
-    private mutating func authenticated(_ user: String, session: SaslSession, connection: ConnectionInfo, logger: Logger) {
+    private mutating func authenticated(_ user: String, session: SaslSession, connection: ConnectionInfo,
+                                        audit: BrokerAudit, logger: Logger) {
         principal = "User:\(user)"
         expiresAtMs = maxReauthMs > 0 ? now() + maxReauthMs : nil
-        var mechanism = ""
-        if case .authenticated(_, let m) = session.state { mechanism = m }
+        let mechanism = Self.mechanism(of: session)
+        audit.record(AuditEvent(kind: .authentication, time: BrokerAudit.nowMs(), principal: principal, result: .allowed,
+                                clientAddress: connection.remoteAddress, listener: connection.listener,
+                                connectionId: connection.id, mechanism: mechanism))
         logger.info("authenticated", metadata: ["connection": "\(connection.id)", "client": "\(connection.remoteAddress)",
                                                 "principal": "\(principal)", "mechanism": "\(mechanism)"])
+    }
+
+    static func mechanism(of session: SaslSession) -> String {
+        switch session.state {
+        case .authenticating(let m, _), .authenticated(_, let m): m
+        default: ""
+        }
+    }
+
+    /// The name a client claimed, as `User:<name>`. It is the client's text: control
+    /// characters would forge log lines, so they are dropped.
+    static func claimedPrincipal(_ session: SaslSession) -> String? {
+        session.attemptedUser.map { "User:" + String($0.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f }) }
+    }
+
+    /// A failed attempt for the audit log: the claimed name, the mechanism and the broker's
+    /// reason — never a password or token.
+    static func auditFailure(_ session: SaslSession, reason: String, mechanism: String, connection: ConnectionInfo,
+                             audit: BrokerAudit) {
+        audit.record(AuditEvent(kind: .authentication, time: BrokerAudit.nowMs(), principal: claimedPrincipal(session) ?? "",
+                                result: .denied,
+                                reason: reason, clientAddress: connection.remoteAddress, listener: connection.listener,
+                                connectionId: connection.id, mechanism: mechanism))
     }
 
     static func rawFrame(_ bytes: [UInt8]) -> ByteBuffer {

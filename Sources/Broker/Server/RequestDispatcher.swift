@@ -14,6 +14,8 @@ struct RequestDispatcher: Sendable {
     }
 
     let registry: HandlerRegistry
+    let authorizer: BrokerAuthorizer
+    let audit: BrokerAudit
     let logger: Logger
 
     func dispatch(frame: ByteBuffer, connection: ConnectionInfo, principal: String = "User:ANONYMOUS") async -> Outcome {
@@ -41,16 +43,28 @@ struct RequestDispatcher: Sendable {
             clientId: request.header.clientId,
             clientAddress: connection.remoteAddress,
             listener: connection.listener,
+            apiKey: key,
             apiVersion: version,
             correlationId: request.correlationId,
-            principal: principal
+            principal: principal,
+            authorizer: authorizer,
+            audit: audit
         )
+        let response: ByteBuffer?
         do {
-            guard let response = try await handler.run(request, context) else { return .noResponse }
-            return .respond(response)
+            response = try await handler.run(request, context)
         } catch {
             return .close(reason: "malformed \(key.name) v\(version) request (\(error))")
         }
+        // The request's audit events are on disk before it is acknowledged; when a
+        // fail-closed one cannot be persisted the client gets no answer, only a close.
+        do {
+            try await context.auditTrail.waitDurable(audit)
+        } catch {
+            return .close(reason: "audit events of \(key.name) could not be persisted (\(error))")
+        }
+        guard let response else { return .noResponse }
+        return .respond(response)
     }
 
     private func respondUnsupportedApiVersions(_ request: KafkaRequestFrame, range: ClosedRange<Int16>) -> Outcome {

@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import PolicyEngine
+import Synchronization
+
+/// The policies in force: the `*.json` files of the policy directory (Ranger policy sets
+/// and principals files) plus the Kafka ACLs, loaded into one `PolicySnapshot`.
+///
+/// A change is loaded whole and swapped in atomically; a file that fails to load is
+/// rejected with the engine's precise error and the previous snapshot stays in force.
+/// Every accepted change gets the next version. Handlers read `evaluator` per request,
+/// so open connections see a change at their next request.
+final class PolicyStore: Sendable {
+    let directory: String?
+    let acls: AclStore
+    private let superUsers: Set<String>
+    private let audit: BrokerAudit
+    private let logger: Logger
+    private let state: Mutex<State>
+
+    private struct State {
+        var evaluator: PolicyEvaluator
+        var stamps: [String: FileStamp]
+        var version: Int64
+    }
+
+    /// Fails (and the broker refuses to start) when the files or the ACLs do not load.
+    init(directory: String?, acls: AclStore, superUsers: Set<String>, audit: BrokerAudit, logger: Logger) throws {
+        self.directory = directory
+        self.audit = audit
+        self.acls = acls
+        self.superUsers = Set(superUsers.map { $0.hasPrefix("User:") ? String($0.dropFirst(5)) : $0 })
+        self.logger = logger
+        let (files, stamps) = try Self.read(directory)
+        let snapshot = try PolicySnapshot.load(files: files, kafkaAcls: acls.all, superUsers: self.superUsers, version: 1)
+        state = Mutex(State(evaluator: PolicyEvaluator(snapshot: snapshot), stamps: stamps, version: 1))
+    }
+
+    var evaluator: PolicyEvaluator { state.withLock { $0.evaluator } }
+
+    /// Re-reads the directory if any file was added, removed or changed. Returns the new
+    /// version when a change was accepted.
+    @discardableResult
+    func reloadIfChanged() -> Int64? {
+        let stamps = Self.stamps(directory)
+        guard stamps != state.withLock({ $0.stamps }) else { return nil }
+        do {
+            let (files, readStamps) = try Self.read(directory)
+            return try install(files: files, stamps: readStamps, acls: acls.all)
+        } catch {
+            // Remember the stamps so one bad file is reported once, not every poll.
+            state.withLock { $0.stamps = stamps }
+            logger.error("policy reload rejected; the previous policies stay in force",
+                         metadata: ["directory": "\(directory ?? "-")", "error": "\(error)"])
+            audit.lifecycle("reload-policies", reason: "rejected: \(error)", result: .denied)
+            return nil
+        }
+    }
+
+    /// Builds a snapshot with `acls` in place of the stored ones and installs it; throws
+    /// (installing nothing) when it does not load. The ACL store calls this before saving.
+    func install(acls: [KafkaAclBinding]) throws {
+        let (files, stamps) = try Self.read(directory)
+        try install(files: files, stamps: stamps, acls: acls)
+    }
+
+    @discardableResult
+    private func install(files: [PolicyFile], stamps: [String: FileStamp], acls: [KafkaAclBinding]) throws -> Int64 {
+        try state.withLock { s in
+            let version = s.version + 1
+            let snapshot = try PolicySnapshot.load(files: files, kafkaAcls: acls, superUsers: superUsers, version: version)
+            s = State(evaluator: PolicyEvaluator(snapshot: snapshot), stamps: stamps, version: version)
+            logger.info("policies loaded", metadata: ["version": "\(version)", "policies": "\(snapshot.policyCount)",
+                                                      "acls": "\(acls.count)"])
+            audit.lifecycle("reload-policies", reason: "version \(version): \(snapshot.policyCount) policies, \(acls.count) ACLs")
+            return version
+        }
+    }
+
+    /// Polls the directory until cancelled; a change reaches open connections within one
+    /// interval.
+    func watch(every interval: Duration) async {
+        guard directory != nil else { return }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            reloadIfChanged()
+        }
+    }
+
+    // MARK: - Files
+
+    struct FileStamp: Hashable, Sendable {
+        var inode: UInt64
+        var size: Int64
+        var mtimeNs: Int64
+    }
+
+    private static func policyFileNames(_ directory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+    }
+
+    private static func stamps(_ directory: String?) -> [String: FileStamp] {
+        guard let directory else { return [:] }
+        var out: [String: FileStamp] = [:]
+        for name in policyFileNames(directory) {
+            var st = stat()
+            guard stat(directory + "/" + name, &st) == 0 else { continue }
+            out[name] = FileStamp(inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                                  mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
+        }
+        return out
+    }
+
+    private static func read(_ directory: String?) throws -> ([PolicyFile], [String: FileStamp]) {
+        guard let directory else { return ([], [:]) }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw AuthorizationSetupError(message: "policy directory \(directory) does not exist")
+        }
+        let before = stamps(directory)
+        var files: [PolicyFile] = []
+        for name in policyFileNames(directory) {
+            guard let data = FileManager.default.contents(atPath: directory + "/" + name) else {
+                throw AuthorizationSetupError(message: "cannot read policy file \(directory)/\(name)")
+            }
+            files.append(PolicyFile(name: name, contents: data))
+        }
+        return (files, before)
+    }
+}
