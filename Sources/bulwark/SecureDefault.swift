@@ -50,6 +50,9 @@ struct SecureDefault {
             ("ssl.keystore.type", "PEM"),
             ("ssl.keystore.location", paths.keyStore),
             ("super.users", "User:\(Self.adminUser)"),
+            // Authorization on with no policies: admin (a super user) may do everything,
+            // anyone else nothing until policies or ACLs grant it.
+            ("authorizer.class.name", "bulwark"),
         ]
         let hasKeyStore = props["ssl.keystore.certificate.chain"] != nil
             || props["listener.name.sasl_ssl.ssl.keystore.location"] != nil
