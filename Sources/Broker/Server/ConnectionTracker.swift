@@ -29,7 +29,16 @@ final class ConnectionTracker: Sendable {
     /// Stops reading on every connection; each finishes its queued requests and closes.
     func closeInputs() {
         for channel in state.withLock({ Array($0.channels.values) }) {
-            channel.close(mode: .input, promise: nil)
+            // A channel is tracked from its initializer, before its registration completes;
+            // half-closing one that is not active yet trips NIO (it is not registered for
+            // reads). Such a channel has no request in flight: close it whole.
+            channel.eventLoop.execute {
+                if channel.isActive {
+                    channel.close(mode: .input, promise: nil)
+                } else {
+                    channel.close(promise: nil)
+                }
+            }
         }
     }
 
