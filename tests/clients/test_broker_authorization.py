@@ -216,6 +216,13 @@ def test_hot_reload_flips_a_decision_mid_session_and_bad_files_are_rejected(auth
     assert produce(bob, "orders", b"still-allowed") is None
     assert "policy reload rejected" in authz.output()
     assert "broken.json" in authz.output()
+    # ACL changes still work: they rebuild from the policies in force, not the broken file.
+    from confluent_kafka.admin import AclBinding, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
+    binding = AclBinding(ResourceType.TOPIC, "payments", ResourcePatternType.LITERAL, "User:bob", "*",
+                         AclOperation.WRITE, AclPermissionType.ALLOW)
+    admin = admin_client(authz)
+    assert admin.create_acls([binding])[binding].result(timeout=20) is None
+    assert produce(Producer(conf(authz, "bob", **{"message.timeout.ms": 10000})), "payments", b"acl") is None
 
 
 def audit_query(broker, *args):

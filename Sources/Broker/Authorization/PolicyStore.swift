@@ -20,6 +20,9 @@ final class PolicyStore: Sendable {
 
     private struct State {
         var evaluator: PolicyEvaluator
+        /// The files of the snapshot in force, so an ACL change rebuilds from them rather
+        /// than re-reading the directory (where a rejected file may now sit).
+        var files: [PolicyFile]
         var stamps: [String: FileStamp]
         var version: Int64
     }
@@ -33,7 +36,7 @@ final class PolicyStore: Sendable {
         self.logger = logger
         let (files, stamps) = try Self.read(directory)
         let snapshot = try PolicySnapshot.load(files: files, kafkaAcls: acls.all, superUsers: self.superUsers, version: 1)
-        state = Mutex(State(evaluator: PolicyEvaluator(snapshot: snapshot), stamps: stamps, version: 1))
+        state = Mutex(State(evaluator: PolicyEvaluator(snapshot: snapshot), files: files, stamps: stamps, version: 1))
     }
 
     var evaluator: PolicyEvaluator { state.withLock { $0.evaluator } }
@@ -46,7 +49,8 @@ final class PolicyStore: Sendable {
         guard stamps != state.withLock({ $0.stamps }) else { return nil }
         do {
             let (files, readStamps) = try Self.read(directory)
-            return try install(files: files, stamps: readStamps, acls: acls.all)
+            let bindings = acls.all
+            return try state.withLock { s in try install(&s, files: files, stamps: readStamps, acls: bindings) }
         } catch {
             // Remember the stamps so one bad file is reported once, not every poll.
             state.withLock { $0.stamps = stamps }
@@ -60,21 +64,21 @@ final class PolicyStore: Sendable {
     /// Builds a snapshot with `acls` in place of the stored ones and installs it; throws
     /// (installing nothing) when it does not load. The ACL store calls this before saving.
     func install(acls: [KafkaAclBinding]) throws {
-        let (files, stamps) = try Self.read(directory)
-        try install(files: files, stamps: stamps, acls: acls)
+        try state.withLock { s in try install(&s, files: s.files, stamps: s.stamps, acls: acls) }
     }
 
+    /// Loads a snapshot and puts it in force with the next version; throws (changing
+    /// nothing) when it does not load. Called with the state's lock held.
     @discardableResult
-    private func install(files: [PolicyFile], stamps: [String: FileStamp], acls: [KafkaAclBinding]) throws -> Int64 {
-        try state.withLock { s in
-            let version = s.version + 1
-            let snapshot = try PolicySnapshot.load(files: files, kafkaAcls: acls, superUsers: superUsers, version: version)
-            s = State(evaluator: PolicyEvaluator(snapshot: snapshot), stamps: stamps, version: version)
-            logger.info("policies loaded", metadata: ["version": "\(version)", "policies": "\(snapshot.policyCount)",
-                                                      "acls": "\(acls.count)"])
-            audit.lifecycle("reload-policies", reason: "version \(version): \(snapshot.policyCount) policies, \(acls.count) ACLs")
-            return version
-        }
+    private func install(_ s: inout State, files: [PolicyFile], stamps: [String: FileStamp],
+                         acls: [KafkaAclBinding]) throws -> Int64 {
+        let version = s.version + 1
+        let snapshot = try PolicySnapshot.load(files: files, kafkaAcls: acls, superUsers: superUsers, version: version)
+        s = State(evaluator: PolicyEvaluator(snapshot: snapshot), files: files, stamps: stamps, version: version)
+        logger.info("policies loaded", metadata: ["version": "\(version)", "policies": "\(snapshot.policyCount)",
+                                                  "acls": "\(acls.count)"])
+        audit.lifecycle("reload-policies", reason: "version \(version): \(snapshot.policyCount) policies, \(acls.count) ACLs")
+        return version
     }
 
     /// Polls the directory until cancelled; a change reaches open connections within one
