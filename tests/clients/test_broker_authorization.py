@@ -258,3 +258,30 @@ def test_denied_consume_and_admin_changes_are_in_the_audit_log(authz):
     assert sorted((e["action"], e["resource_name"], e.get("after")) for e in created) == \
         [("create-topic", "ledger", "partitions=1"), ("create-topic", "orders", "partitions=1"),
          ("create-topic", "payments", "partitions=1")]
+
+
+def test_authorized_operations_bit_fields(authz):
+    """DescribeTopics / DescribeCluster with include_authorized_operations report exactly what
+    the policies grant (publish and consume imply describe), unaudited preview of rights."""
+    from confluent_kafka import TopicCollection
+    from confluent_kafka.admin import AclOperation
+    alice = admin_client(authz, "alice")
+    [orders] = [f.result(timeout=20) for f in alice.describe_topics(
+        TopicCollection(["orders"]), include_authorized_operations=True).values()]
+    assert sorted(op.name for op in orders.authorized_operations) == ["DESCRIBE", "READ", "WRITE"]
+    bob = admin_client(authz, "bob")
+    [payments] = [f.result(timeout=20) for f in bob.describe_topics(
+        TopicCollection(["payments"]), include_authorized_operations=True).values()]
+    assert sorted(op.name for op in payments.authorized_operations) == ["DESCRIBE", "READ"]
+    cluster = alice.describe_cluster(include_authorized_operations=True).result(timeout=20)
+    # Only the KIP-679 rule: alice may publish to a topic, so she may write idempotently.
+    assert [op.name for op in cluster.authorized_operations] == ["IDEMPOTENT_WRITE"]
+    admin = admin_client(authz)  # held: a collected client cancels its futures
+    everything = admin.describe_cluster(include_authorized_operations=True).result(timeout=20)
+    assert sorted(op.name for op in everything.authorized_operations) == sorted(
+        ["CREATE", "CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE", "ALTER", "DESCRIBE"])
+    assert AclOperation.ALL not in everything.authorized_operations
+    # A group: alice consumes in g-*, which implies describe; she may not delete it.
+    [group] = [f.result(timeout=20) for f in alice.describe_consumer_groups(
+        ["g-ops"], include_authorized_operations=True).values()]
+    assert sorted(op.name for op in group.authorized_operations) == ["DESCRIBE", "READ"]

@@ -14,7 +14,7 @@ struct DescribeClusterHandler: ApiHandler {
             clusterId: state.identity.clusterId,
             controllerId: state.nodeId,
             brokers: [.init(brokerId: state.nodeId, host: listener.host, port: Int32(listener.port))],
-            clusterAuthorizedOperations: Int32.min
+            clusterAuthorizedOperations: context.clusterAuthorizedOperations(requested: request.includeClusterAuthorizedOperations)
         )
     }
 }

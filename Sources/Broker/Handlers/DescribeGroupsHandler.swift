@@ -10,9 +10,14 @@ struct DescribeGroupsHandler: ApiHandler {
         permitted.groups.removeAll { !allowed.contains($0) }
         let response = await state.groups.describeGroups(permitted, version: context.apiVersion)
         let described = Dictionary(response.groups.map { ($0.groupId, $0) }, uniquingKeysWith: { a, _ in a })
+        let operations = context.authorizedOperations(.group, Array(allowed), requested: request.includeAuthorizedOperations)
         var out = response
         out.groups = request.groups.map { name in
-            described[name] ?? .init(errorCode: KafkaErrorCode.groupAuthorizationFailed.rawValue, groupId: name)
+            guard var group = described[name] else {
+                return .init(errorCode: KafkaErrorCode.groupAuthorizationFailed.rawValue, groupId: name)
+            }
+            group.authorizedOperations = operations[name] ?? AuthorizedOperations.omitted
+            return group
         }
         return out
     }

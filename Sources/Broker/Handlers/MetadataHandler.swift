@@ -11,7 +11,8 @@ struct MetadataHandler: ApiHandler {
             brokers: [.init(nodeId: state.nodeId, host: advertised.host, port: Int32(advertised.port))],
             clusterId: state.identity.clusterId,
             controllerId: state.nodeId,
-            clusterAuthorizedOperations: Int32.min
+            // Only v8–v10 carry the cluster's field; the request flag is false elsewhere.
+            clusterAuthorizedOperations: context.clusterAuthorizedOperations(requested: request.includeClusterAuthorizedOperations)
         )
         var topics = state.logs.topics()
         var names: [String]
@@ -25,6 +26,8 @@ struct MetadataHandler: ApiHandler {
         let describable = context.allowedNames(names, .describe, .topic)
         if request.topics == nil { names.removeAll { !describable.contains($0) } }
         // Before v4 every request may auto-create; from v4 the client says whether it wants to.
+        let operations = context.authorizedOperations(.topic, names.filter(describable.contains),
+                                                      requested: request.includeTopicAuthorizedOperations)
         let allowCreate = state.config.autoCreateTopics && (context.apiVersion < 4 || request.allowAutoTopicCreation)
         for name in names {
             guard describable.contains(name) else {
@@ -59,7 +62,7 @@ struct MetadataHandler: ApiHandler {
                     .init(partitionIndex: p, leaderId: state.nodeId, leaderEpoch: 0,
                           replicaNodes: [state.nodeId], isrNodes: [state.nodeId])
                 },
-                topicAuthorizedOperations: Int32.min
+                topicAuthorizedOperations: operations[name] ?? AuthorizedOperations.omitted
             ))
         }
         return response
