@@ -42,7 +42,8 @@ public final class BulwarkBroker: Sendable {
             ? try PolicyStore(directory: config.authorization.policyDirectory, acls: acls,
                               superUsers: config.superUsers, audit: audit, logger: logger)
             : nil
-        let authorizer = BrokerAuthorizer(store: policies, logger: logger)
+        let authorizer = BrokerAuthorizer(store: policies, osGroups: config.authorization.osGroups ? OSGroupResolver() : nil,
+                                          logger: logger)
         let state = BrokerState(config: config, logs: logs, groups: groups, identity: identity,
                                 producerIds: producerIds, credentials: credentials, acls: acls,
                                 authorizer: authorizer, audit: audit, logger: logger)

@@ -285,3 +285,34 @@ def test_authorized_operations_bit_fields(authz):
     [group] = [f.result(timeout=20) for f in alice.describe_consumer_groups(
         ["g-ops"], include_authorized_operations=True).values()]
     assert sorted(op.name for op in group.authorized_operations) == ["DESCRIBE", "READ"]
+
+
+def test_groups_from_the_operating_system(tmp_path):
+    """With bulwark.policy.groups.os=true a policy on an OS group applies to its members:
+    `daemon` (a Debian system user) gets its groups from NSS, bob (no such OS user) none."""
+    import subprocess
+    group = subprocess.run(["id", "-gn", "daemon"], capture_output=True, text=True, check=True).stdout.strip()
+    policy_dir = tmp_path / "policies"
+    policy_dir.mkdir()
+    (policy_dir / "kafka.json").write_text(json.dumps({"serviceName": "kafka", "policies": [
+        {"id": 1, "name": "by OS group", "resources": {"topic": {"values": ["os-*"]}},
+         "policyItems": [{"groups": [group], "accesses": [{"type": "publish", "isAllowed": True},
+                                                          {"type": "consume", "isAllowed": True},
+                                                          {"type": "create", "isAllowed": True}]}]}]}))
+    b = security_broker(tmp_path, [("SASL_PLAINTEXT", "SASL_PLAINTEXT")], {
+        "sasl.enabled.mechanisms": MECH, "bulwark.policy.dir": str(policy_dir),
+        "bulwark.policy.groups.os": "true", "auto.create.topics.enable": "true",
+    })
+    add_user(b.data_dir / "data", "daemon", "daemon-Pa55-word-5e1d", MECH)
+    PASSWORDS["daemon"] = "daemon-Pa55-word-5e1d"
+    b.start()
+    try:
+        r = kcat(b, "daemon", "-P", "-t", "os-topic", stdin="d-1\n")
+        assert r.returncode == 0, r.stderr
+        r = kcat(b, "daemon", "-C", "-t", "os-topic", "-o", "beginning", "-e", "-q")
+        assert r.stdout.splitlines() == ["d-1"], r.stderr
+        r = kcat(b, "bob", "-P", "-t", "os-topic", stdin="b-1\n")
+        assert "Topic authorization failed" in r.stderr, r.stderr
+    finally:
+        del PASSWORDS["daemon"]
+        assert b.stop() == 0, b.output()[-3000:]

@@ -35,7 +35,7 @@ extension BrokerAuthorizer {
         }
         let unique = Array(Set(names))
         let requests = unique.flatMap { name in operations.map { AccessRequest.kafka(type, name, $0) } }
-        let decisions = store.evaluator.authorize(requests, principal: Principal(kafkaPrincipal: context.principal),
+        let decisions = store.evaluator.authorize(requests, principal: principal(context),
                                                   clientAddress: context.clientAddress)
         var out: [String: Int32] = [:]
         for (index, name) in unique.enumerated() {

@@ -10,11 +10,21 @@ import PolicyEngine
 /// and the client address go to the evaluator of the snapshot in force.
 final class BrokerAuthorizer: Sendable {
     let store: PolicyStore?
+    private let osGroups: OSGroupResolver?
     private let logger: Logger
 
-    init(store: PolicyStore?, logger: Logger) {
+    init(store: PolicyStore?, osGroups: OSGroupResolver? = nil, logger: Logger) {
         self.store = store
+        self.osGroups = osGroups
         self.logger = logger
+    }
+
+    /// The engine's view of the connection's principal, with its OS groups when configured
+    /// (the principals file adds its own groups and roles in the snapshot).
+    func principal(_ context: RequestContext) -> Principal {
+        var principal = Principal(kafkaPrincipal: context.principal)
+        if let osGroups { principal.groups = osGroups.groups(of: principal.user) }
+        return principal
     }
 
     var isEnabled: Bool { store != nil }
@@ -24,7 +34,7 @@ final class BrokerAuthorizer: Sendable {
         let evaluator = store.evaluator
         let decisions = evaluator.authorize(
             checks.map { AccessRequest.kafka($0.resourceType, $0.name, $0.operation) },
-            principal: Principal(kafkaPrincipal: context.principal),
+            principal: principal(context),
             clientAddress: context.clientAddress
         )
         for (check, decision) in zip(checks, decisions) {

@@ -35,6 +35,8 @@ public struct BrokerConfig: Sendable {
         /// Ranger policy sets and principals files (`*.json`), watched for changes.
         public var policyDirectory: String? = nil
         public var reloadIntervalMs: Int64 = 500
+        /// Add the groups the operating system knows for each user (`bulwark.policy.groups.os`).
+        public var osGroups = false
     }
 
     /// Group coordinator settings (`group.*`, `offsets.retention.minutes`).
@@ -98,6 +100,7 @@ public struct BrokerConfig: Sendable {
                 c.authorization.policyDirectory = value.isEmpty ? nil : value
                 c.authorization.enabled = c.authorization.enabled || !value.isEmpty
             case "bulwark.policy.reload.interval.ms": c.authorization.reloadIntervalMs = try int64(key, value, min: 10)
+            case "bulwark.policy.groups.os": c.authorization.osGroups = try bool(key, value)
             case "log.dirs", "log.dir":
                 let dirs = value.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
                 guard dirs.count == 1 else { throw ConfigError(key: key, message: "exactly one directory is supported") }
