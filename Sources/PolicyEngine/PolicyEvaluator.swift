@@ -144,15 +144,42 @@ public final class PolicyEvaluator: @unchecked Sendable {
         if who.isSuper {
             return decision(true, nil, audited: true, zone: nil, "allowed: \(who.user) is a super user")
         }
+        var audited = false
+        if let tagged = evaluateTags(request, who, address, now, &trace, audited: &audited) { return tagged }
         let (set, zone) = snapshot.policySet(for: request)
+        switch decide(request, in: set, zone: zone, matcher: snapshot.matcher, who, address, now, &trace) {
+        case .decided(let decision): return decision
+        case .undecided(let consulted): audited = audited || consulted
+        }
+        if snapshot.serviceDef.isKafka, access == "idempotent_write", request.resource.keys.contains("cluster"),
+           let (policy, item) = publishAnywhere(who, address, now, &trace) {
+            return decision(true, policy, audited: audited || policy.isAuditEnabled, zone: zone,
+                            "allowed: \(who.user) may publish to a topic by \(policy.label), allow-item \(item.index), so may write idempotently (KIP-679)")
+        }
+        let zoneText = zone.map { " in security zone \($0)" } ?? ""
+        return decision(false, nil, audited: audited, zone: zone, "denied: no policy\(zoneText) grants \(who.user) \(describe(request)) (default deny)")
+    }
+
+    enum Outcome {
+        case decided(Decision)
+        /// No policy decided; whether any consulted policy asks for audit.
+        case undecided(audited: Bool)
+    }
+
+    /// Ranger's rules over one policy set: higher priority first, at equal priority a deny
+    /// beats an allow, exceptions cancel their item, a deny is final, `isDenyAllElse`
+    /// denies what its items do not grant.
+    private func decide(_ request: AccessRequest, in set: PolicySet, zone: String?, matcher: ResourceMatcher,
+                        _ who: ResolvedPrincipal, _ address: String?, _ now: Date, _ trace: inout Trace) -> Outcome {
+        let access = request.accessType
         let zoneText = zone.map { " in security zone \($0)" } ?? ""
         var allowed: (Policy, Policy.Item)?
         var audited = false
-        for position in set.candidates(for: request, matcher: snapshot.matcher) {
+        for position in set.candidates(for: request, matcher: matcher) {
             let policy = set.policies[Int(position)]
             guard policy.isEnabled, policy.type == .access else { continue }
             if let (allowing, _) = allowed, policy.priority < allowing.priority { break }  // higher priority already decided
-            guard policy.resources.contains(where: { snapshot.matcher.matches($0, request, user: who.user) }) else { continue }
+            guard policy.resources.contains(where: { matcher.matches($0, request, user: who.user) }) else { continue }
             guard isInForce(policy, address, now, &trace) else { continue }
             audited = audited || policy.isAuditEnabled
             if let item = firstMatch(policy.denyItems, access, who, address) {
@@ -160,8 +187,8 @@ public final class PolicyEvaluator: @unchecked Sendable {
                     trace.note(policy, "deny-item \(item.index) matches, cancelled by deny-exception \(exception.index)")
                 } else {
                     trace.note(policy, "DENIES by deny-item \(item.index) (\(item.who))")
-                    return decision(false, policy, audited: audited, zone: zone,
-                                    "denied by \(policy.label)\(zoneText), deny-item \(item.index) (\(item.who)): \(describe(request))")
+                    return .decided(decision(false, policy, audited: audited, zone: zone,
+                                             "denied by \(policy.label)\(zoneText), deny-item \(item.index) (\(item.who)): \(describe(request))"))
                 }
             }
             let allowItem = firstMatch(policy.allowItems, access, who, address)
@@ -180,21 +207,43 @@ public final class PolicyEvaluator: @unchecked Sendable {
             }
             if policy.isDenyAllElse {
                 trace.note(policy, "DENIES: isDenyAllElse and no allow-item grants \(who.user) \(access)")
-                return decision(false, policy, audited: audited, zone: zone,
-                                "denied by \(policy.label)\(zoneText): isDenyAllElse, no allow-item grants \(who.user) \(describe(request))")
+                return .decided(decision(false, policy, audited: audited, zone: zone,
+                                         "denied by \(policy.label)\(zoneText): isDenyAllElse, no allow-item grants \(who.user) \(describe(request))"))
             }
             if allowItem == nil { trace.note(policy, "resource matches; no item grants \(who.user) \(access)") }
         }
         if let (policy, item) = allowed {
-            return decision(true, policy, audited: audited, zone: zone,
-                            "allowed by \(policy.label)\(zoneText), allow-item \(item.index) (\(item.who)): \(describe(request))")
+            return .decided(decision(true, policy, audited: audited, zone: zone,
+                                     "allowed by \(policy.label)\(zoneText), allow-item \(item.index) (\(item.who)): \(describe(request))"))
         }
-        if snapshot.serviceDef.isKafka, access == "idempotent_write", request.resource.keys.contains("cluster"),
-           let (policy, item) = publishAnywhere(who, address, now, &trace) {
-            return decision(true, policy, audited: audited || policy.isAuditEnabled, zone: zone,
-                            "allowed: \(who.user) may publish to a topic by \(policy.label), allow-item \(item.index), so may write idempotently (KIP-679)")
+        return .undecided(audited: audited)
+    }
+
+    /// Tag-based policies, before the resource's own (Ranger's order): a deny for any of
+    /// the resource's tags is final; otherwise an allow for any tag decides; otherwise the
+    /// resource policies do. Malformed context `TAGS` denies (fail closed).
+    private func evaluateTags(_ request: AccessRequest, _ who: ResolvedPrincipal, _ address: String?, _ now: Date,
+                              _ trace: inout Trace, audited: inout Bool) -> Decision? {
+        guard let tagPolicies = snapshot.tagPolicies else { return nil }
+        let tags: [String]
+        do {
+            tags = try snapshot.resourceTags.tags(for: request, matcher: snapshot.matcher, user: who.user)
+        } catch {
+            return decision(false, nil, audited: true, zone: nil, "denied: the request's TAGS cannot be read (\(error))")
         }
-        return decision(false, nil, audited: audited, zone: zone, "denied: no policy\(zoneText) grants \(who.user) \(describe(request)) (default deny)")
+        var allowedBy: Decision?
+        for tag in tags {
+            let tagRequest = AccessRequest(resource: ["tag": tag], accessType: tagPolicies.accessType(request.accessType))
+            switch decide(tagRequest, in: tagPolicies.policySet, zone: nil, matcher: tagPolicies.matcher, who, address, now, &trace) {
+            case .decided(var outcome):
+                outcome.reason = "tag \(tag): " + outcome.reason
+                if !outcome.isAllowed { return outcome }
+                allowedBy = allowedBy ?? outcome
+            case .undecided(let consulted):
+                audited = audited || consulted
+            }
+        }
+        return allowedBy
     }
 
     /// Kafka's KIP-679 rule: IDEMPOTENT_WRITE is allowed to anyone allowed to WRITE to

@@ -45,9 +45,9 @@ extension PolicySnapshot {
                 }
             }
         }
-        if tagPolicyCount > 0 {
+        if tagPolicyCount > 0 && taggedResourceCount == 0 {
             findings.append(LintFinding(severity: .warning, source: "tagPolicies", policyId: 0,
-                                        message: "\(tagPolicyCount) tag-based policies are not evaluated (no tag source)"))
+                                        message: "\(tagPolicyCount) tag-based policies, but no tags file: they apply only to requests whose context carries TAGS"))
         }
         return findings
     }

@@ -35,8 +35,9 @@ public struct PolicySnapshot: Sendable {
     public let serviceDef: ServiceDef
     public let directory: PrincipalDirectory
     public let auditMode: AuditMode
-    /// Tag-based policies were present; without a tag source they never match.
-    public let tagPolicyCount: Int
+    /// Tag-based policies (`tagPolicies` of the policy sets), and the resources' tags.
+    let tagPolicies: TagPolicies?
+    let resourceTags: ResourceTags
     let unzoned: PolicySet
     let zones: [Zone]
     let matcher: ResourceMatcher
@@ -45,6 +46,8 @@ public struct PolicySnapshot: Sendable {
     let allPolicies: [Policy]
 
     public var policyCount: Int { allPolicies.count }
+    public var tagPolicyCount: Int { tagPolicies?.policies.count ?? 0 }
+    public var taggedResourceCount: Int { resourceTags.tagged.count }
     public var zoneNames: [String] { zones.map(\.name) }
 
     /// Loads policy files (Ranger ServicePolicies form: `serviceName`, optional
@@ -56,15 +59,18 @@ public struct PolicySnapshot: Sendable {
                             superGroups: Set<String> = [], version: Int64) throws(PolicyLoadError) -> PolicySnapshot {
         var directory = PrincipalDirectory(superUsers: superUsers, superGroups: superGroups)
         var policyDocs: [JSONNode] = []
+        var tagsFiles: [JSONNode] = []
         for file in files {
             let root = try JSONNode.parse(file.contents, file: file.name)
             _ = try root.object()
-            if root.has("policies") || root.has("serviceDef") || root.has("serviceName") {
+            if ResourceTags.isTagsFile(root) {
+                tagsFiles.append(root)
+            } else if root.has("policies") || root.has("serviceDef") || root.has("serviceName") {
                 policyDocs.append(root)
             } else if ["userGroups", "rangerRoles", "roles", "superUsers", "superGroups"].contains(where: root.has) {
                 try directory.add(root)
             } else {
-                throw root.error("neither a policy set (needs \"policies\") nor a principals file (\"userGroups\", \"rangerRoles\", \"superUsers\", \"superGroups\")")
+                throw root.error("neither a policy set (needs \"policies\"), a principals file (\"userGroups\", \"rangerRoles\", \"superUsers\", \"superGroups\") nor a tags file (\"serviceResources\", \"resourceToTagIds\")")
             }
         }
         var def = ServiceDef.kafka
@@ -85,7 +91,7 @@ public struct PolicySnapshot: Sendable {
         var policies: [Policy] = []
         var zoneDefs: [(String, [Policy.Resources])] = []
         var seenIds: [Int64: String] = [:]
-        var tagPolicyCount = 0
+        var tagNodes: [JSONNode] = []
         for doc in policyDocs {
             let parser = PolicyParser(def: def, source: doc.file)
             if let mode = try doc.string("auditMode") {
@@ -121,8 +127,11 @@ public struct PolicySnapshot: Sendable {
                     for node in try zone.array("policies") { try add(node, zone: name) }
                 }
             }
-            if let tags = doc["tagPolicies"] { tagPolicyCount += try tags.array("policies").count }
+            if let tags = doc["tagPolicies"] { tagNodes.append(tags) }
         }
+        let tagPolicies = try TagPolicies.load(tagNodes, service: def, seenIds: &seenIds)
+        var resourceTags = ResourceTags()
+        for root in tagsFiles { try resourceTags.add(root, def: def) }
         let zoneNames = Set(zoneDefs.map(\.0))
         for policy in policies where policy.zone != nil && !zoneNames.contains(policy.zone!) {
             throw PolicyLoadError(file: policy.source, path: "policies[id=\(policy.id)].zoneName",
@@ -141,7 +150,7 @@ public struct PolicySnapshot: Sendable {
             Zone(name: name, resources: specs, set: PolicySet(policies.filter { $0.zone == name } + aclPolicies, def: def))
         }
         return PolicySnapshot(version: version, serviceName: serviceName, serviceDef: def, directory: directory,
-                              auditMode: auditMode, tagPolicyCount: tagPolicyCount, unzoned: unzoned, zones: zones,
+                              auditMode: auditMode, tagPolicies: tagPolicies, resourceTags: resourceTags, unzoned: unzoned, zones: zones,
                               matcher: matcher, allPolicies: policies + aclPolicies)
     }
 

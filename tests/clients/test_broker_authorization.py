@@ -316,3 +316,31 @@ def test_groups_from_the_operating_system(tmp_path):
     finally:
         del PASSWORDS["daemon"]
         assert b.stop() == 0, b.output()[-3000:]
+
+
+def test_tag_policy_denies_a_tagged_topic_after_reload(authz):
+    """A tags file (Ranger ServiceTags) marks `orders` PII and a tag policy denies PII to
+    everyone outside `privacy`: alice's resource-policy allow no longer counts."""
+    r = kcat(authz, "alice", "-P", "-t", "orders", stdin="t-1\n")
+    assert r.returncode == 0, r.stderr
+    (authz.policy_dir / "tag-policies.json").write_text(json.dumps({"serviceName": "kafka", "policies": [], "tagPolicies": {
+        "serviceName": "tags", "policies": [
+            {"id": 900, "name": "PII", "resources": {"tag": {"values": ["PII"]}},
+             "denyPolicyItems": [{"groups": ["public"], "accesses": [{"type": "kafka:publish", "isAllowed": True}]}],
+             "denyExceptions": [{"groups": ["privacy"], "accesses": [{"type": "kafka:publish", "isAllowed": True}]}]}]}}))
+    (authz.policy_dir / "tags.json").write_text(json.dumps({
+        "tags": {"1": {"type": "PII"}},
+        "serviceResources": [{"id": 1, "resourceElements": {"topic": {"values": ["orders"]}}}],
+        "resourceToTagIds": {"1": [1]}}))
+    time.sleep(1.0)
+    r = kcat(authz, "alice", "-P", "-t", "orders", stdin="t-2\n")
+    assert "Topic authorization failed" in r.stderr, r.stderr
+    # As in Ranger, a deny item's access implies its implied grants: denying publish also
+    # denies describe, so alice cannot even look the topic up to consume it.
+    r = kcat(authz, "alice", "-C", "-t", "orders", "-o", "beginning", "-e", "-q")
+    assert "Topic authorization failed" in r.stderr and r.stdout == "", r.stderr
+    # Removing the tag restores her access at the next reload.
+    (authz.policy_dir / "tags.json").unlink()
+    time.sleep(1.0)
+    r = kcat(authz, "alice", "-C", "-t", "orders", "-o", "beginning", "-e", "-q")
+    assert r.stdout.splitlines() == ["t-1"], r.stderr
