@@ -37,6 +37,9 @@ public struct AccessRequest: Hashable, Sendable {
         self.context = context
     }
 
+    /// The request as decisions' reasons name it.
+    var asked: Reason.Asked { Reason.Asked(access: accessType, resource: resource) }
+
     /// Hashes a one-element resource (every Kafka request) without Dictionary's
     /// per-element hashers: the decision cache hashes this on every lookup.
     public func hash(into hasher: inout Hasher) {

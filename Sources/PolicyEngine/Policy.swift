@@ -33,11 +33,14 @@ struct Policy: Sendable {
         var maskCondition: String?
         var maskedValue: String?
 
-        /// `public` is every user; `{USER}` in the users list is any (named) user.
-        func applies(to principal: ResolvedPrincipal) -> Bool {
-            if users.contains(principal.user) || users.contains("{USER}") || groups.contains("public") { return true }
-            if !groups.isDisjoint(with: principal.groups) { return true }
-            return !roles.isEmpty && !roles.isDisjoint(with: principal.roles)
+        /// `public` is every user; `{USER}` in the users list is any (named) user. Takes the
+        /// item in place: the evaluator reads items where they are stored, since copying one
+        /// retains each of its fields.
+        static func applies(_ item: UnsafePointer<Item>, to principal: ResolvedPrincipal) -> Bool {
+            if item.pointee.users.contains(principal.user) || item.pointee.users.contains("{USER}")
+                || item.pointee.groups.contains("public") { return true }
+            if !item.pointee.groups.isDisjoint(with: principal.groups) { return true }
+            return !item.pointee.roles.isEmpty && !item.pointee.roles.isDisjoint(with: principal.roles)
         }
 
         /// Who the item names, for reasons; filled once by `compiled()`.
@@ -74,7 +77,8 @@ struct Policy: Sendable {
     /// Every user, group and role named by any item: the per-principal index's keys.
     var principalNames: (users: Set<String>, groups: Set<String>, roles: Set<String>, everyone: Bool)
 
-    var label: String { name.isEmpty ? "policy \(id)" : "policy \(id) (\(name))" }
+    var reasonName: Reason.PolicyName { Reason.PolicyName(id: id, name: name) }
+    var label: String { reasonName.label }
 
     /// Fills the per-item strings that reasons use, so evaluation does not build them.
     func compiled() -> Policy {

@@ -7,14 +7,26 @@ import Foundation
 public final class PolicyEvaluator: @unchecked Sendable {
     public let snapshot: PolicySnapshot
     private let lock = NSLock()
-    /// Two levels, so a batch hashes its principal once and then only each request.
-    private var cache: [Asker: [AccessRequest: Decision]] = [:]
+    /// By user name first (one short string to hash per call), then the few askers of
+    /// that name (usually one), each with its resolved principal and its decisions.
+    private var cache: [String: [CacheEntry]] = [:]
     private var cachedCount = 0
     private let cacheCapacity: Int
 
-    private struct Asker: Hashable {
+    private struct Asker: Equatable {
         var principal: Principal
         var clientAddress: String?
+    }
+
+    private final class CacheEntry {
+        let asker: Asker
+        let who: ResolvedPrincipal
+        var decisions: [AccessRequest: Decision] = [:]
+
+        init(asker: Asker, who: ResolvedPrincipal) {
+            self.asker = asker
+            self.who = who
+        }
     }
 
     /// `cacheCapacity` bounds the decision cache; when full it is emptied and refilled.
@@ -31,18 +43,20 @@ public final class PolicyEvaluator: @unchecked Sendable {
         let asker = Asker(principal: principal, clientAddress: clientAddress)
         var out = [Decision?](repeating: nil, count: requests.count)
         var missing = requests.count
+        var entry: CacheEntry?
         if cacheCapacity > 0 {
             lock.lock()
-            if let known = cache[asker] {
+            entry = cache[principal.user]?.first { $0.asker == asker }
+            if let entry {
                 for i in requests.indices {
-                    out[i] = known[requests[i]]
+                    out[i] = entry.decisions[requests[i]]
                     if out[i] != nil { missing -= 1 }
                 }
             }
             lock.unlock()
         }
         if missing == 0 { return out.map { $0! } }
-        let who = snapshot.directory.resolve(principal)
+        let who = entry?.who ?? snapshot.directory.resolve(principal)
         var fresh: [(AccessRequest, Decision)] = []
         for i in out.indices where out[i] == nil {
             var trace = Trace(enabled: false)
@@ -55,12 +69,16 @@ public final class PolicyEvaluator: @unchecked Sendable {
             if cachedCount + fresh.count > cacheCapacity {
                 cache.removeAll()
                 cachedCount = 0
+                entry = nil
             }
-            var known = cache.removeValue(forKey: asker) ?? [:]
-            for (request, decision) in fresh.prefix(cacheCapacity) where known.updateValue(decision, forKey: request) == nil {
+            let target = entry ?? cache[principal.user]?.first { $0.asker == asker } ?? {
+                let created = CacheEntry(asker: asker, who: who)
+                cache[principal.user, default: []].append(created)
+                return created
+            }()
+            for (request, decision) in fresh.prefix(cacheCapacity) where target.decisions.updateValue(decision, forKey: request) == nil {
                 cachedCount += 1
             }
-            cache[asker] = known
             lock.unlock()
         }
         return out.map { $0! }
@@ -87,38 +105,49 @@ public final class PolicyEvaluator: @unchecked Sendable {
         var cacheable = true
         var steps: [Explanation.Step] = []
 
-        mutating func note(_ policy: Policy, _ outcome: String) {
+        /// The outcome is built only when explaining: most evaluations never read it.
+        mutating func note(_ policy: @autoclosure () -> Policy, _ outcome: @autoclosure () -> String) {
             guard enabled else { return }
+            let policy = policy()
             steps.append(.init(policyId: policy.id, policyName: policy.name, source: policy.source, priority: policy.priority,
-                               outcome: outcome))
+                               outcome: outcome()))
         }
     }
 
     private func decision(_ allowed: Bool, _ policy: Policy?, audited: Bool, zone: String?, _ reason: String) -> Decision {
-        let isAudited = switch snapshot.auditMode {
+        decision(allowed, policy, audited: audited, zone: zone, why: .text(reason))
+    }
+
+    /// The snapshot's audit mode applied to what the consulted policies asked for.
+    private func isAudited(_ audited: Bool) -> Bool {
+        switch snapshot.auditMode {
         case .auditAll: true
         case .auditNone: false
         case .auditDefault: audited
         }
-        return Decision(isAllowed: allowed, isAudited: isAudited, policyId: policy?.id, policyVersion: policy?.version,
-                        policySource: policy?.source, snapshotVersion: snapshot.version, zone: zone, reason: reason)
     }
 
-    private func describe(_ request: AccessRequest) -> String {
-        if request.resource.count == 1, let (key, value) = request.resource.first { return "\(request.accessType) on \(key) \(value)" }
-        let resource = request.resource.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        return "\(request.accessType) on \(resource.isEmpty ? "no resource" : resource)"
+    private func decision(_ allowed: Bool, _ policy: Policy?, audited: Bool, zone: String?, why: Reason) -> Decision {
+        Decision(isAllowed: allowed, isAudited: isAudited(audited), policyId: policy?.id, policyVersion: policy?.version,
+                        policySource: policy?.source, snapshotVersion: snapshot.version, zone: zone, why: why)
     }
 
     /// The first item of `items` that applies to the principal, grants the access type
     /// and whose conditions hold.
-    private func firstMatch(_ items: [Policy.Item], _ access: String, _ who: ResolvedPrincipal, _ address: String?) -> Policy.Item? {
-        items.first { item in
-            item.accesses.contains(access) && item.applies(to: who) && item.conditions.allSatisfy { $0.isSatisfied(clientAddress: address) }
+    /// The position of the first item of `items` that applies to the principal, grants the
+    /// access type and whose conditions hold (items read in place, not copied).
+    private func firstMatch(_ items: [Policy.Item], _ access: String, _ who: ResolvedPrincipal, _ address: String?) -> Int? {
+        items.withUnsafeBufferPointer { buffer in
+            buffer.indices.first { i in
+                let item = buffer.baseAddress! + i
+                return item.pointee.accesses.contains(access) && Policy.Item.applies(item, to: who)
+                    && item.pointee.conditions.allSatisfy { $0.isSatisfied(clientAddress: address) }
+            }
         }
     }
 
     /// Whether the policy is in force now and its own conditions hold; notes why not.
+    /// Callers skip it for the usual policy, which has neither schedules nor conditions.
     private func isInForce(_ policy: Policy, _ address: String?, _ now: Date, _ trace: inout Trace) -> Bool {
         if !policy.schedules.isEmpty {
             trace.cacheable = false
@@ -142,7 +171,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
         }
         if request.kind != .access { return evaluateRecordLevel(request, who, address, now, &trace) }
         if who.isSuper {
-            return decision(true, nil, audited: true, zone: nil, "allowed: \(who.user) is a super user")
+            return decision(true, nil, audited: true, zone: nil, why: .superUser(user: who.user))
         }
         var audited = false
         if let tagged = evaluateTags(request, who, address, now, &trace, audited: &audited) { return tagged }
@@ -154,10 +183,10 @@ public final class PolicyEvaluator: @unchecked Sendable {
         if snapshot.serviceDef.isKafka, access == "idempotent_write", request.resource.keys.contains("cluster"),
            let (policy, item) = publishAnywhere(who, address, now, &trace) {
             return decision(true, policy, audited: audited || policy.isAuditEnabled, zone: zone,
-                            "allowed: \(who.user) may publish to a topic by \(policy.label), allow-item \(item.index), so may write idempotently (KIP-679)")
+                            why: .idempotentWrite(user: who.user, policy: policy.reasonName, index: item.index))
         }
-        let zoneText = zone.map { " in security zone \($0)" } ?? ""
-        return decision(false, nil, audited: audited, zone: zone, "denied: no policy\(zoneText) grants \(who.user) \(describe(request)) (default deny)")
+        return decision(false, nil, audited: audited, zone: zone,
+                        why: .defaultDeny(zone: zone, user: who.user, asked: request.asked))
     }
 
     enum Outcome {
@@ -172,51 +201,66 @@ public final class PolicyEvaluator: @unchecked Sendable {
     private func decide(_ request: AccessRequest, in set: PolicySet, zone: String?, matcher: ResourceMatcher,
                         _ who: ResolvedPrincipal, _ address: String?, _ now: Date, _ trace: inout Trace) -> Outcome {
         let access = request.accessType
-        let zoneText = zone.map { " in security zone \($0)" } ?? ""
-        var allowed: (Policy, Policy.Item)?
+        var allowed: (position: Int, item: Int)?
         var audited = false
-        for position in set.candidates(for: request, matcher: matcher) {
-            let policy = set.policies[Int(position)]
-            guard policy.isEnabled, policy.type == .access else { continue }
-            if let (allowing, _) = allowed, policy.priority < allowing.priority { break }  // higher priority already decided
-            guard policy.resources.contains(where: { matcher.matches($0, request, user: who.user) }) else { continue }
-            guard isInForce(policy, address, now, &trace) else { continue }
-            audited = audited || policy.isAuditEnabled
-            if let item = firstMatch(policy.denyItems, access, who, address) {
-                if let exception = firstMatch(policy.denyExceptions, access, who, address) {
-                    trace.note(policy, "deny-item \(item.index) matches, cancelled by deny-exception \(exception.index)")
-                } else {
-                    trace.note(policy, "DENIES by deny-item \(item.index) (\(item.who))")
-                    return .decided(decision(false, policy, audited: audited, zone: zone,
-                                             "denied by \(policy.label)\(zoneText), deny-item \(item.index) (\(item.who)): \(describe(request))"))
+        // Policies are read in place (a pointer, not a copy): copying one retains every
+        // field, which cost more than the evaluation itself.
+        return set.policies.withUnsafeBufferPointer { policies -> Outcome in
+            func decided(_ allow: Bool, _ position: Int, _ why: Reason) -> Outcome {
+                let policy = policies.baseAddress! + position
+                return .decided(Decision(isAllowed: allow, isAudited: isAudited(audited), policyId: policy.pointee.id,
+                                         policyVersion: policy.pointee.version, policySource: policy.pointee.source,
+                                         snapshotVersion: snapshot.version, zone: zone, why: why))
+            }
+            func itemReason(_ verb: String, _ position: Int, _ item: Policy.Item) -> Reason {
+                .item(verb: verb, policy: policies[position].reasonName, zone: zone, item: item.kind.rawValue, index: item.index,
+                      who: item.who, asked: request.asked)
+            }
+            for candidate in set.candidates(for: request, matcher: matcher) {
+                let position = Int(candidate)
+                let policy = policies.baseAddress! + position
+                guard policy.pointee.isEnabled, policy.pointee.type == .access else { continue }
+                if let allowing = allowed, policy.pointee.priority < policies[allowing.position].priority { break }  // higher priority already decided
+                guard policy.pointee.resources.contains(where: { matcher.matches($0, request, user: who.user) }) else { continue }
+                if !policy.pointee.schedules.isEmpty || !policy.pointee.conditions.isEmpty {
+                    guard isInForce(policy.pointee, address, now, &trace) else { continue }
                 }
-            }
-            let allowItem = firstMatch(policy.allowItems, access, who, address)
-            let allowException = allowItem.flatMap { _ in firstMatch(policy.allowExceptions, access, who, address) }
-            if let allowItem, allowException == nil {
-                if allowed == nil {
-                    allowed = (policy, allowItem)
-                    trace.note(policy, "ALLOWS by allow-item \(allowItem.index) (\(allowItem.who))")
-                } else {
-                    trace.note(policy, "also allows by allow-item \(allowItem.index)")
+                audited = audited || policy.pointee.isAuditEnabled
+                if let deny = firstMatch(policy.pointee.denyItems, access, who, address) {
+                    let item = policy.pointee.denyItems[deny]
+                    if let exception = firstMatch(policy.pointee.denyExceptions, access, who, address) {
+                        trace.note(policy.pointee, "deny-item \(item.index) matches, cancelled by deny-exception \(policy.pointee.denyExceptions[exception].index)")
+                    } else {
+                        trace.note(policy.pointee, "DENIES by deny-item \(item.index) (\(item.who))")
+                        return decided(false, position, itemReason("denied", position, item))
+                    }
                 }
-                continue
+                let allowItem = firstMatch(policy.pointee.allowItems, access, who, address)
+                let allowException = allowItem.flatMap { _ in firstMatch(policy.pointee.allowExceptions, access, who, address) }
+                if let allowItem, allowException == nil {
+                    if allowed == nil {
+                        allowed = (position, allowItem)
+                        trace.note(policy.pointee, "ALLOWS by allow-item \(allowItem) (\(policy.pointee.allowItems[allowItem].who))")
+                    } else {
+                        trace.note(policy.pointee, "also allows by allow-item \(allowItem)")
+                    }
+                    continue
+                }
+                if let allowItem, let allowException {
+                    trace.note(policy.pointee, "allow-item \(allowItem) matches, cancelled by allow-exception \(allowException)")
+                }
+                if policy.pointee.isDenyAllElse {
+                    trace.note(policy.pointee, "DENIES: isDenyAllElse and no allow-item grants \(who.user) \(access)")
+                    return decided(false, position, .denyAllElse(policy: policy.pointee.reasonName, zone: zone, user: who.user,
+                                                                 asked: request.asked))
+                }
+                if allowItem == nil { trace.note(policy.pointee, "resource matches; no item grants \(who.user) \(access)") }
             }
-            if let allowItem, let allowException {
-                trace.note(policy, "allow-item \(allowItem.index) matches, cancelled by allow-exception \(allowException.index)")
+            if let (position, item) = allowed {
+                return decided(true, position, itemReason("allowed", position, policies[position].allowItems[item]))
             }
-            if policy.isDenyAllElse {
-                trace.note(policy, "DENIES: isDenyAllElse and no allow-item grants \(who.user) \(access)")
-                return .decided(decision(false, policy, audited: audited, zone: zone,
-                                         "denied by \(policy.label)\(zoneText): isDenyAllElse, no allow-item grants \(who.user) \(describe(request))"))
-            }
-            if allowItem == nil { trace.note(policy, "resource matches; no item grants \(who.user) \(access)") }
+            return .undecided(audited: audited)
         }
-        if let (policy, item) = allowed {
-            return .decided(decision(true, policy, audited: audited, zone: zone,
-                                     "allowed by \(policy.label)\(zoneText), allow-item \(item.index) (\(item.who)): \(describe(request))"))
-        }
-        return .undecided(audited: audited)
     }
 
     /// Tag-based policies, before the resource's own (Ranger's order): a deny for any of
@@ -236,7 +280,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
             let tagRequest = AccessRequest(resource: ["tag": tag], accessType: tagPolicies.accessType(request.accessType))
             switch decide(tagRequest, in: tagPolicies.policySet, zone: nil, matcher: tagPolicies.matcher, who, address, now, &trace) {
             case .decided(var outcome):
-                outcome.reason = "tag \(tag): " + outcome.reason
+                outcome.why = .tag(tag, outcome.why)
                 if !outcome.isAllowed { return outcome }
                 allowedBy = allowedBy ?? outcome
             case .undecided(let consulted):
@@ -260,7 +304,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
             for position in naming {
                 let policy = set.policies[Int(position)]
                 guard policy.isEnabled, policy.type == .access, policy.resources.contains(where: { $0["topic"] != nil }),
-                      let item = firstMatch(policy.allowItems, "publish", who, address),
+                      let itemIndex = firstMatch(policy.allowItems, "publish", who, address),
                       firstMatch(policy.allowExceptions, "publish", who, address) == nil,
                       isInForce(policy, address, now, &trace) else { continue }
                 let deniedEverywhere = naming.contains { other in
@@ -270,7 +314,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
                         && firstMatch(deny.denyItems, "publish", who, address) != nil
                         && firstMatch(deny.denyExceptions, "publish", who, address) == nil
                 }
-                if !deniedEverywhere { return (policy, item) }
+                if !deniedEverywhere { return (policy, policy.allowItems[itemIndex]) }
             }
         }
         return nil
@@ -288,7 +332,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
                   policy.resources.contains(where: { snapshot.matcher.matches($0, request, user: who.user) }),
                   isInForce(policy, address, now, &trace) else { continue }
             let items = wanted == .rowFilter ? policy.rowFilterItems : policy.dataMaskItems
-            guard let item = firstMatch(items, request.accessType, who, address) else {
+            guard let item = firstMatch(items, request.accessType, who, address).map({ items[$0] }) else {
                 trace.note(policy, "resource matches; no \(wanted == .rowFilter ? "row-filter" : "data-mask") item for \(who.user)")
                 continue
             }
@@ -302,7 +346,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
             return out
         }
         return decision(false, nil, audited: false, zone: zone,
-                        "no \(wanted == .rowFilter ? "row-filter" : "data-mask") policy applies to \(who.user) \(describe(request))")
+                        "no \(wanted == .rowFilter ? "row-filter" : "data-mask") policy applies to \(who.user) \(request.asked)")
     }
 }
 

@@ -45,7 +45,7 @@ struct PolicySet: Sendable {
 
     /// Positions of the policies that may apply to the request's resource, in order.
     func candidates(for request: AccessRequest, matcher: ResourceMatcher) -> [Int32] {
-        guard let (key, raw) = request.resource.first(where: { matcher.def.resource(named: $0.key)?.parent == nil }) else {
+        guard let (key, raw) = request.resource.first(where: { matcher.topLevel.contains($0.key) }) else {
             return Array(0..<Int32(policies.count))
         }
         var out = byResource[key]?.candidates(for: matcher.value(raw, for: key)) ?? []

@@ -5,8 +5,15 @@
 /// Candidates are positions in the policy set's evaluation order; the matcher decides.
 struct ResourceIndex: Sendable {
     private struct Node: Sendable {
-        var children: [UInt8: Int32] = [:]
+        /// Child bytes and nodes side by side: a node has few children, and a scan of a
+        /// few bytes beats hashing one.
+        var childBytes: [UInt8] = []
+        var childNodes: [Int32] = []
         var policies: [Int32] = []
+
+        func child(_ byte: UInt8) -> Int32? {
+            childBytes.firstIndex(of: byte).map { childNodes[$0] }
+        }
     }
 
     private var exact: [String: [Int32]] = [:]
@@ -25,11 +32,12 @@ struct ResourceIndex: Sendable {
             }
             var node = 0
             for byte in pattern.literalPrefix.utf8 {
-                if let next = nodes[node].children[byte] {
+                if let next = nodes[node].child(byte) {
                     node = Int(next)
                 } else {
                     nodes.append(Node())
-                    nodes[node].children[byte] = Int32(nodes.count - 1)
+                    nodes[node].childBytes.append(byte)
+                    nodes[node].childNodes.append(Int32(nodes.count - 1))
                     node = nodes.count - 1
                 }
             }
@@ -41,12 +49,14 @@ struct ResourceIndex: Sendable {
     func candidates(for value: String) -> [Int32] {
         var out = always
         if let hits = exact[value] { out += hits }
-        var node = 0
-        out += nodes[0].policies
-        for byte in value.utf8 {
-            guard let next = nodes[node].children[byte] else { break }
-            node = Int(next)
-            out += nodes[node].policies
+        nodes.withUnsafeBufferPointer { nodes in  // in place: a copied node retains its children
+            var node = 0
+            out += nodes[0].policies
+            for byte in value.utf8 {
+                guard let next = nodes[node].child(byte) else { break }
+                node = Int(next)
+                out += nodes[node].policies
+            }
         }
         if out.count > 1 {
             out.sort()

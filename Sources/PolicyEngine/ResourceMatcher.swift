@@ -10,14 +10,18 @@ struct ResourceMatcher: Sendable {
     let folded: Set<String>
     let recursiveSeparators: [String: UInt8]
 
+    /// Resources without a parent: the ones the policy sets index.
+    let topLevel: Set<String>
+
     init(def: ServiceDef) {
         self.def = def
+        topLevel = Set(def.resources.filter { $0.parent == nil }.map(\.name))
         folded = def.isKafka ? [] : Set(def.resources.filter(\.ignoreCase).map(\.name))
         recursiveSeparators = Dictionary(def.resources.map { ($0.name, UInt8(ascii: $0.pathSeparator.unicodeScalars.first.map { $0.isASCII ? $0 : "/" } ?? "/")) },
                                          uniquingKeysWith: { a, _ in a })
     }
 
-    func value(_ raw: String, for key: String) -> String { folded.contains(key) ? raw.lowercased() : raw }
+    func value(_ raw: String, for key: String) -> String { !folded.isEmpty && folded.contains(key) ? raw.lowercased() : raw }
 
     func matches(_ spec: Policy.Resources, _ request: AccessRequest, user: String) -> Bool {
         for key in request.resource.keys where spec[key] == nil { return false }
