@@ -41,6 +41,15 @@ final class PolicyStore: Sendable {
 
     var evaluator: PolicyEvaluator { state.withLock { $0.evaluator } }
 
+    /// The files of the snapshot in force.
+    var filesInForce: [PolicyFile] { state.withLock { $0.files } }
+
+    /// The super users from the configuration (short names), for loading a proposed set.
+    var configuredSuperUsers: Set<String> { superUsers }
+
+    /// One `apply` at a time: each checks against the set the previous one put in force.
+    let applyLock = Mutex(())
+
     /// Re-reads the directory if any file was added, removed or changed. Returns the new
     /// version when a change was accepted.
     @discardableResult
