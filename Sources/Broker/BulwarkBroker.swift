@@ -142,6 +142,11 @@ public final class BulwarkBroker: Sendable {
         }
         for await _ in stopSignal.stream { break }
         readiness.stopping()
+        if state.config.operations.unreadyDelayMs > 0 {
+            state.logger.info("not ready; still serving for bulwark.shutdown.unready.delay.ms",
+                              metadata: ["ms": "\(state.config.operations.unreadyDelayMs)"])
+            try? await Task.sleep(for: .milliseconds(state.config.operations.unreadyDelayMs))
+        }
         state.logger.info("shutting down: no new connections, draining in-flight requests")
         retention.cancel()
         policyWatch.cancel()

@@ -21,7 +21,7 @@ struct DoctorCommand: AsyncParsableCommand {
     func run() async throws {
         var props = try loadProperties(config: config, overrides: overrides)
         if let dataDirectory { props.set("log.dirs", dataDirectory) }
-        let doctor = SecurityDoctor(props: props)
+        let doctor = SecurityDoctor(props: props, configFile: config)
         let findings = doctor.run()
         var out = ""
         for f in findings {

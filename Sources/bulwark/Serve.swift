@@ -21,6 +21,15 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var props = try loadProperties(config: config, overrides: overrides)
+        // A broker needs no privilege: as root, a flaw in it owns the machine. Checked before
+        // anything is written (the secure default creates files).
+        if geteuid() == 0, !allowRoot, props["bulwark.allow.root"]?.lowercased() != "true" {
+            FileHandle.standardError.write(Data("""
+                bulwark: refusing to run as root; run as an unprivileged user (see deploy/bulwark.service), \
+                or pass --allow-root (bulwark.allow.root=true) to insist\n
+                """.utf8))
+            throw ExitCode(1)
+        }
         let brokerConfig: BrokerConfig
         let warnings: [String]
         var secureDefault: SecureDefault? = nil
@@ -43,14 +52,6 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let operations = brokerConfig.operations
-        // A broker needs no privilege: as root, a flaw in it owns the machine.
-        if geteuid() == 0, !(allowRoot || operations.allowRoot) {
-            FileHandle.standardError.write(Data("""
-                bulwark: refusing to run as root; run as an unprivileged user (see deploy/bulwark.service), \
-                or pass --allow-root (bulwark.allow.root=true) to insist\n
-                """.utf8))
-            throw ExitCode(1)
-        }
         do {
             try BulwarkLogging.bootstrap(operations)
         } catch {
@@ -62,7 +63,7 @@ struct Serve: AsyncParsableCommand {
         for w in warnings { logger.warning("\(w)") }
         if geteuid() == 0 { logger.warning("running as root (allowed by --allow-root or bulwark.allow.root)") }
         // The same checks as `bulwark doctor`; production mode refuses a high finding.
-        let findings = SecurityDoctor(props: props).run()
+        let findings = SecurityDoctor(props: props, configFile: config).run()
         for f in findings {
             logger.log(level: f.severity == .high ? .error : (f.severity == .medium ? .warning : .notice),
                        "doctor: \(f.problem)", metadata: ["finding": "\(f.id)", "subject": "\(f.subject)", "fix": "\(f.fix)"])

@@ -27,6 +27,9 @@ public struct OperationsSettings: Sendable {
     public var maxConnectionsPerIp = Int.max
     /// `max.connections.per.ip.overrides`: `host:count,host:count`, by IP address.
     public var maxConnectionsPerIpOverrides: [String: Int] = [:]
+    /// `bulwark.shutdown.unready.delay.ms`: on SIGTERM, how long /health/ready answers 503
+    /// while the listeners still serve, so a load balancer stops sending new clients first.
+    public var unreadyDelayMs: Int64 = 0
 
     public init() {}
 
@@ -53,7 +56,7 @@ public struct OperationsSettings: Sendable {
     static let keys: Set<String> = [
         "bulwark.admin.listener", "bulwark.admin.token.file", "bulwark.admin.user", "bulwark.admin.password.file",
         "bulwark.mode", "bulwark.doctor.override", "bulwark.allow.root", "bulwark.log.format", "bulwark.log.level",
-        "bulwark.log.file", "max.connections", "max.connections.per.ip", "max.connections.per.ip.overrides",
+        "bulwark.log.file", "bulwark.shutdown.unready.delay.ms", "max.connections", "max.connections.per.ip", "max.connections.per.ip.overrides",
     ]
 
     static func owns(_ key: String) -> Bool {
@@ -81,6 +84,7 @@ public struct OperationsSettings: Sendable {
                 s.logFormat = f
             case "bulwark.log.level": s.logLevel = try level(key, value)
             case "bulwark.log.file": s.logFile = value.isEmpty ? nil : value
+            case "bulwark.shutdown.unready.delay.ms": s.unreadyDelayMs = Int64(try count(key, value))
             case "max.connections": s.maxConnections = try count(key, value)
             case "max.connections.per.ip": s.maxConnectionsPerIp = try count(key, value)
             case "max.connections.per.ip.overrides":

@@ -15,10 +15,13 @@ public struct SecurityDoctor: Sendable {
     public var now: Int
     /// Permission bits of a file, nil when it does not exist (injected for tests).
     public var mode: @Sendable (String) -> UInt16?
+    /// The configuration file, when there is one: it holds secrets when it sets passwords.
+    public var configFile: String?
 
-    public init(props: ServerProperties, now: Int = Int(Date().timeIntervalSince1970),
+    public init(props: ServerProperties, configFile: String? = nil, now: Int = Int(Date().timeIntervalSince1970),
                 mode: @escaping @Sendable (String) -> UInt16? = SecurityDoctor.fileMode) {
         self.props = props
+        self.configFile = configFile
         self.now = now
         self.mode = mode
     }
@@ -146,6 +149,11 @@ public struct SecurityDoctor: Sendable {
                 let rest = v[r.upperBound...]
                 if let end = rest.firstIndex(of: "\"") { out.append((String(rest[..<end]), "Kerberos keytab (\(key))")) }
             }
+        }
+        if let configFile, props.order.contains(where: { k in
+            k.hasSuffix(".password") || (k.hasSuffix("sasl.jaas.config") && props[k]!.contains("password="))
+        }) {
+            out.append((configFile, "configuration holding passwords"))
         }
         let data = dataDirectory
         out.append((CredentialStore.path(dataDirectory: data), "SCRAM credential store"))
