@@ -11,10 +11,12 @@ public struct BulwarkLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
     public var metadataProvider: Logger.MetadataProvider?
+    private let label: String
     private let subsystem: String
     private let sink: LogSink
 
     init(label: String, level: Logger.Level, sink: LogSink) {
+        self.label = label
         subsystem = Self.subsystem(of: label)
         logLevel = level
         self.sink = sink
@@ -42,6 +44,7 @@ public struct BulwarkLogHandler: LogHandler {
         switch sink.format {
         case .json:
             out = "{\"timestamp\":\(Self.quote(time)),\"level\":\(Self.quote(level.rawValue)),\"subsystem\":\(Self.quote(subsystem)),"
+            out += "\"source\":\(Self.quote(event.source)),"
             out += "\"message\":\(Self.quote(message.description))"
             if !all.isEmpty {
                 out += ",\"metadata\":{"
@@ -50,9 +53,11 @@ public struct BulwarkLogHandler: LogHandler {
             }
             out += "}\n"
         case .text:
-            out = "\(time) \(level.rawValue) \(subsystem): \(message)"
+            // swift-log's StreamLogHandler layout (tests and operators' greps rely on it),
+            // with a UTC timestamp.
+            out = "\(time) \(level.rawValue) \(label):"
             if !all.isEmpty { out += " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
-            out += "\n"
+            out += " [\(event.source)] \(message)\n"
         }
         sink.write(out)
     }
