@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         // Gauges (certificate expiry) through the metrics API; issue 11 picks the backend.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        // The Prometheus text exposition behind the metrics API (issue 11's admin listener).
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C shims: hardware CRC-32C, and the system compression libraries.
@@ -51,6 +53,7 @@ let package = Package(
                 "KafkaWire", "EnvelopeCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Consumer groups: membership state machine and committed offsets.
@@ -84,6 +87,7 @@ let package = Package(
                 "EnvelopeCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // The broker: server, connections, configuration, one handler per API.
@@ -95,7 +99,10 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
@@ -110,6 +117,10 @@ let package = Package(
                 "KafkaWire", "Broker", "BrokerSecurity", "PolicyEngine", "AuditLog", "EnvelopeCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
 

@@ -143,7 +143,7 @@ def start_broker(binary, directory):
     conf.write_text(f"listeners=SASL_PLAINTEXT://127.0.0.1:{port}\nlog.dirs={data}\n"
                     "sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256\n"
                     "bulwark.sasl.failed.attempts.per.minute=0\nconnection.failed.authentication.delay.ms=0\n")
-    proc = subprocess.Popen([binary, "serve", "--config", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([binary, "serve", "--allow-root", "--config", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 20
     while time.time() < deadline:
         try:

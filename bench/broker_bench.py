@@ -77,7 +77,7 @@ class Bulwark:
         conf = Path(self.dir) / "server.properties"
         conf.write_text(f"listeners=PLAINTEXT://127.0.0.1:{self.port}\nlog.dirs={self.dir}/data\n"
                         f"bulwark.durability={durability}\nnum.partitions=1\n")
-        self.proc = subprocess.Popen([BULWARK, "serve", "--config", str(conf)],
+        self.proc = subprocess.Popen([BULWARK, "serve", "--allow-root", "--config", str(conf)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port, self.proc)
         self.bootstrap = f"127.0.0.1:{self.port}"

@@ -133,7 +133,7 @@ def main():
         }
         (work / "server.properties").write_text("".join(f"{k}={v}\n" for k, v in props.items()))
         log = open(work / "broker.log", "wb")
-        broker = subprocess.Popen([args.binary, "serve", "--config", str(work / "server.properties")],
+        broker = subprocess.Popen([args.binary, "serve", "--allow-root", "--config", str(work / "server.properties")],
                                   stdout=log, stderr=subprocess.STDOUT)
         for _ in range(400):
             try:

@@ -39,7 +39,7 @@ class Broker:
             props.append(f"listeners=PLAINTEXT://127.0.0.1:{self.port}")
         conf = self.dir / "server.properties"
         conf.write_text("\n".join(props) + "\n")
-        self.proc = subprocess.Popen([binary, "serve", "--config", str(conf)],
+        self.proc = subprocess.Popen([binary, "serve", "--allow-root", "--config", str(conf)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port, self.proc)
         admin = AdminClient({"bootstrap.servers": self.bootstrap, **self.client_conf})

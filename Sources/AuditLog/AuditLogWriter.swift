@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// The broker's handle on the audit log.
 ///
@@ -156,6 +157,14 @@ public final class AuditLogWriter: @unchecked Sendable {
         if first { finished.wait() }
     }
 
+    /// False once a pass failed to persist events (until one succeeds) or the writer closed:
+    /// the broker's readiness check reads it.
+    public var isWritable: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return !stopped && !closing && lostSinceLastSuccess == 0
+    }
+
     public var statistics: AuditWriterStatistics {
         condition.lock()
         defer { condition.unlock() }
@@ -197,13 +206,19 @@ public final class AuditLogWriter: @unchecked Sendable {
             let firstTicket = completed + 1
             let isClosing = closing
             condition.unlock()
+            // What had queued since the last pass: the depth operators watch for back-pressure.
+            Gauge(label: "bulwark_audit_queue_depth").record(batch.count)
             batch += summaries
 
             var failure: AuditLogError?
             do throws(AuditLogError) {
                 if !batch.isEmpty {
+                    let started = ContinuousClock.now
                     try store.append(batch)
                     try store.sync()
+                    let took = ContinuousClock.now - started
+                    Metrics.Timer(label: "bulwark_audit_flush_duration_seconds", preferredDisplayUnit: .seconds)
+                        .recordNanoseconds(took.components.seconds * 1_000_000_000 + took.components.attoseconds / 1_000_000_000)
                 }
                 if draining || (store.uncheckpointed > 0 && now - store.lastCheckpointTime >= config.checkpointIntervalMilliseconds) {
                     if store.uncheckpointed > 0 || isClosing || draining { try store.checkpoint(now: now) }

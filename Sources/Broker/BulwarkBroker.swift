@@ -1,4 +1,5 @@
 import BrokerSecurity
+import EnvelopeCrypto
 import Foundation
 import GroupCoordinator
 import KafkaWire
@@ -10,18 +11,24 @@ import NIOPosix
 /// The broker: opens the log and the group coordinator, serves the listener, and on
 /// `shutdown()` stops accepting, lets in-flight requests finish, flushes and returns.
 public final class BulwarkBroker: Sendable {
-    private let state: BrokerState
+    let state: BrokerState
     private let servers: [KafkaServer]
     private let group: MultiThreadedEventLoopGroup
     private let stopSignal = AsyncStream.makeStream(of: Void.self)
+    /// What `/health/ready` reports; each part is set as start-up gets past it.
+    public let readiness: Readiness
+    let keyring: Keyring?
 
-    public init(config: BrokerConfig, logger: Logger) throws {
+    public init(config: BrokerConfig, logger: Logger, readiness: Readiness = Readiness()) throws {
+        self.readiness = readiness
         try FileManager.default.createDirectory(atPath: config.logDir, withIntermediateDirectories: true)
         let identity = try ClusterIdentity.loadOrCreate(directory: config.logDir, nodeId: config.nodeId)
         // A wrong master key stops start-up here, before any data is touched.
         let encryption = try config.encryption.open(dataDirectory: config.logDir)
+        keyring = encryption?.keyring
+        readiness.set(.keys)
         let logs = try LogManager(directory: config.logDir + "/topics", defaults: config.logDefaults,
-                                  durability: config.durability, logger: logger, encryption: encryption)
+                                  durability: config.durability, logger: logger.subsystem("storage"), encryption: encryption)
         try logs.open()
         var groupConfig = GroupConfig()
         groupConfig.minSessionTimeoutMs = config.groups.minSessionTimeoutMs
@@ -30,31 +37,37 @@ public final class BulwarkBroker: Sendable {
         groupConfig.maxSize = config.groups.maxSize
         groupConfig.offsetsRetentionMinutes = config.groups.offsetsRetentionMinutes
         groupConfig.offsetMetadataMaxBytes = config.groups.offsetMetadataMaxBytes
-        let groups = try GroupCoordinator(directory: config.logDir + "/groups", config: groupConfig, logger: logger,
+        let groups = try GroupCoordinator(directory: config.logDir + "/groups", config: groupConfig, logger: logger.subsystem("groups"),
                                           now: { BrokerState.nowMs() },
                                           sealing: encryption.map { OffsetLogSealing(keyring: $0.keyring,
                                                                                      sealNewLines: $0.sealNewBatches) })
         let producerIds = try ProducerIdAllocator(directory: config.logDir)
         let credentials = try CredentialStore(path: CredentialStore.path(dataDirectory: config.logDir))
-        let audit = try BrokerAudit.open(config: config.audit, logger: logger)
+        readiness.set(.storage)
+        let audit = try BrokerAudit.open(config: config.audit, logger: logger.subsystem("audit"))
+        if let writer = audit.writer { readiness.watchAudit { writer.isWritable } }
+        readiness.set(.audit)
         let acls = try AclStore(dataDirectory: config.logDir)
         let policies = config.authorization.enabled
             ? try PolicyStore(directory: config.authorization.policyDirectory, acls: acls,
-                              superUsers: config.superUsers, audit: audit, logger: logger)
+                              superUsers: config.superUsers, audit: audit, logger: logger.subsystem("policy"))
             : nil
+        readiness.set(.policies)
         let authorizer = BrokerAuthorizer(store: policies, osGroups: config.authorization.osGroups ? OSGroupResolver() : nil,
-                                          logger: logger)
+                                          logger: logger.subsystem("policy"))
         let state = BrokerState(config: config, logs: logs, groups: groups, identity: identity,
                                 producerIds: producerIds, credentials: credentials, acls: acls,
                                 authorizer: authorizer, audit: audit, logger: logger)
         self.state = state
         let dispatcher = RequestDispatcher(registry: Self.registry(state), authorizer: authorizer, audit: audit, logger: logger)
+        let limits = ConnectionLimits(config.operations)
+        let serverLogger = logger.subsystem("server")
         servers = try config.listeners.map { listener in
             let security = config.listenerSecurity[listener.name] ?? ListenerSecurity()
             return KafkaServer(listener: listener, security: try ListenerRuntime(security: security, credentials: state.credentials),
                                dispatcher: dispatcher, maxFrameSize: config.socketRequestMaxBytes,
                                idleTimeoutMs: config.connectionsMaxIdleMs,
-                               requestReadTimeoutMs: config.requestReadTimeoutMs, logger: logger)
+                               requestReadTimeoutMs: config.requestReadTimeoutMs, logger: serverLogger, limits: limits)
         }
         group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
     }
@@ -123,11 +136,18 @@ public final class BulwarkBroker: Sendable {
             if channels.count == 1 { onListening(port) }
         }
         state.audit.lifecycle("start", reason: "bulwark \(state.identity.clusterId) node \(state.nodeId)")
+        readiness.set(.listeners)
         let retention = Task { await self.retentionLoop() }
         let policyWatch = Task { [state] in
             await state.authorizer.store?.watch(every: .milliseconds(state.config.authorization.reloadIntervalMs))
         }
         for await _ in stopSignal.stream { break }
+        readiness.stopping()
+        if state.config.operations.unreadyDelayMs > 0 {
+            state.logger.info("not ready; still serving for bulwark.shutdown.unready.delay.ms",
+                              metadata: ["ms": "\(state.config.operations.unreadyDelayMs)"])
+            try? await Task.sleep(for: .milliseconds(state.config.operations.unreadyDelayMs))
+        }
         state.logger.info("shutting down: no new connections, draining in-flight requests")
         retention.cancel()
         policyWatch.cancel()

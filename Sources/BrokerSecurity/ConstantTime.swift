@@ -1,6 +1,6 @@
 /// Comparisons whose duration does not depend on where the inputs differ.
-enum ConstantTime {
-    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+package enum ConstantTime {
+    package static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         var diff = UInt8(truncatingIfNeeded: a.count ^ b.count)
         let n = min(a.count, b.count)
         for i in 0..<n { diff |= a[i] ^ b[i] }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// The one thread per `LogManager` that runs fsyncs. Partitions ask for a flush
 /// (group-commit waiters, flush.messages, a roll) or schedule one (flush.ms); each
@@ -14,6 +15,8 @@ final class Flusher: @unchecked Sendable {
     private var stopping = false
     private var running = false
     private let logger: Logger
+    /// One partition's fsyncs (segments and indexes) per round, for the admin listener's metrics.
+    private let fsyncTimer = Metrics.Timer(label: "bulwark_log_fsync_duration_seconds", preferredDisplayUnit: .seconds)
 
     init(logger: Logger) {
         self.logger = logger
@@ -85,7 +88,10 @@ final class Flusher: @unchecked Sendable {
             for (log, ticket) in tickets {
                 guard let ticket else { continue }
                 do {
+                    let started = ContinuousClock.now
                     try log.finishFlush(ticket)
+                    let took = ContinuousClock.now - started
+                    fsyncTimer.recordNanoseconds(took.components.seconds * 1_000_000_000 + took.components.attoseconds / 1_000_000_000)
                 } catch {
                     logger.error("flush of \(log.topicPartition) failed: \(error.message)")
                 }

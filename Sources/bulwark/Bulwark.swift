@@ -8,6 +8,6 @@ struct Bulwark: AsyncParsableCommand {
         commandName: "bulwark",
         abstract: "A Kafka-wire-compatible broker for people who must prove who touched which data.",
         version: BulwarkVersion.current,
-        subcommands: [Serve.self, Users.self, AuditCommand.self, PolicyCommand.self, KeysCommand.self, Version.self]
+        subcommands: [Serve.self, DoctorCommand.self, Users.self, AuditCommand.self, PolicyCommand.self, KeysCommand.self, Version.self]
     )
 }

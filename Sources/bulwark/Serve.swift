@@ -3,6 +3,9 @@ import Broker
 import Dispatch
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the broker.")
@@ -13,21 +16,22 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("override"), help: "KEY=VALUE, applied after the file (repeatable).")
     var overrides: [String] = []
 
+    @Flag(name: .customLong("allow-root"), help: "Run even as root (same as bulwark.allow.root=true).")
+    var allowRoot = false
+
     func run() async throws {
-        var logger = Logger(label: "bulwark")
-        logger.logLevel = .info
-        var props = ServerProperties()
-        if let config {
-            guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
-                throw ValidationError("cannot read config file \(config)")
-            }
-            props = ServerProperties(parsing: text)
-        }
-        for item in overrides {
-            guard let eq = item.firstIndex(of: "=") else { throw ValidationError("--override wants KEY=VALUE, got '\(item)'") }
-            props.set(String(item[..<eq]), String(item[item.index(after: eq)...]))
+        var props = try loadProperties(config: config, overrides: overrides)
+        // A broker needs no privilege: as root, a flaw in it owns the machine. Checked before
+        // anything is written (the secure default creates files).
+        if geteuid() == 0, !allowRoot, props["bulwark.allow.root"]?.lowercased() != "true" {
+            FileHandle.standardError.write(Data("""
+                bulwark: refusing to run as root; run as an unprivileged user (see deploy/bulwark.service), \
+                or pass --allow-root (bulwark.allow.root=true) to insist\n
+                """.utf8))
+            throw ExitCode(1)
         }
         let brokerConfig: BrokerConfig
+        let warnings: [String]
         var secureDefault: SecureDefault? = nil
         do {
             // Without `listeners` the broker is secure by default (see SecureDefault); the
@@ -42,18 +46,64 @@ struct Serve: AsyncParsableCommand {
                 }
                 secureDefault?.apply(to: &props)
             }
-            let (parsed, warnings) = try BrokerConfig.parse(props)
-            for w in warnings { logger.warning("\(w)") }
-            brokerConfig = parsed
+            (brokerConfig, warnings) = try BrokerConfig.parse(props)
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data("bulwark: \(error)\n".utf8))
             throw ExitCode(2)
+        }
+        let operations = brokerConfig.operations
+        do {
+            try BulwarkLogging.bootstrap(operations)
+        } catch {
+            FileHandle.standardError.write(Data("bulwark: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let registry = BulwarkMetrics.bootstrap()
+        let logger = Logger(label: "bulwark")
+        for w in warnings { logger.warning("\(w)") }
+        if geteuid() == 0 { logger.warning("running as root (allowed by --allow-root or bulwark.allow.root)") }
+        // The same checks as `bulwark doctor`; production mode refuses a high finding.
+        let findings = SecurityDoctor(props: props, configFile: config).run()
+        for f in findings {
+            logger.log(level: f.severity == .high ? .error : (f.severity == .medium ? .warning : .notice),
+                       "doctor: \(f.problem)", metadata: ["finding": "\(f.id)", "subject": "\(f.subject)", "fix": "\(f.fix)"])
+        }
+        if operations.mode == .production {
+            let blocking = findings.filter {
+                $0.severity == .high && !operations.doctorOverrides.contains($0.id) && !operations.doctorOverrides.contains("all")
+            }
+            if !blocking.isEmpty {
+                let ids = Array(Set(blocking.map(\.id))).sorted()
+                FileHandle.standardError.write(Data(("bulwark: production mode refuses to start on high-severity findings:\n"
+                    + blocking.map { "  \($0)\n" }.joined()
+                    + "fix them (bulwark doctor explains each), or override with bulwark.doctor.override=\(ids.joined(separator: ","))\n").utf8))
+                throw ExitCode(1)
+            }
+        }
+        let readiness = Readiness()
+        let brokerBox = BrokerBox()
+        var adminChannel: (any Channel)? = nil
+        if let admin = operations.admin {
+            do {
+                let server = try AdminServer(settings: admin, readiness: readiness, logger: logger) {
+                    await brokerBox.broker?.refreshGauges()
+                    return registry.emitToBuffer()
+                }
+                adminChannel = try await server.bind(group: MultiThreadedEventLoopGroup.singleton)
+                logger.info("admin listener up", metadata: [
+                    "address": "\(admin.tls == nil ? "http" : "https")://\(admin.host):\(adminChannel?.localAddress?.port ?? admin.port)",
+                    "authentication": "\(admin.requiresAuthentication)"])
+            } catch {
+                FileHandle.standardError.write(Data("bulwark: cannot start the admin listener: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
         }
         logger.info("bulwark \(BulwarkVersion.current) starting", metadata: ["log.dirs": "\(brokerConfig.logDir)"])
         raiseOpenFileLimit()
         let broker: BulwarkBroker
         do {
-            broker = try BulwarkBroker(config: brokerConfig, logger: logger)
+            broker = try BulwarkBroker(config: brokerConfig, logger: logger, readiness: readiness)
+            brokerBox.broker = broker
         } catch {
             FileHandle.standardError.write(Data("bulwark: cannot start: \(error)\n".utf8))
             throw ExitCode(1)
@@ -80,6 +130,7 @@ struct Serve: AsyncParsableCommand {
             if let banner { FileHandle.standardOutput.write(Data(banner.banner(port: port).utf8)) }
         }
         watching.cancel()
+        try? await adminChannel?.close()
         sources.forEach { $0.cancel() }
         hup.cancel()
     }

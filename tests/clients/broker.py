@@ -31,6 +31,8 @@ class Broker:
             "group.initial.rebalance.delay.ms": "0",
             "group.min.session.timeout.ms": "1000",
             "bulwark.durability": "group-commit",
+            # CI and the development machines run as root; the broker refuses root without this.
+            "bulwark.allow.root": "true",
         }
         props.update(extra or {})
         self.config.write_text("".join(f"{k}={v}\n" for k, v in props.items()))

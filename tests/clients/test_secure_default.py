@@ -32,7 +32,7 @@ class DefaultBroker:
         self.starts += 1
         self.stdout_path = self.out_dir / f"stdout-{self.starts}.txt"
         self.stderr_path = self.out_dir / f"stderr-{self.starts}.txt"
-        self.proc = subprocess.Popen([str(BINARY), "serve", "--override", f"log.dirs={self.data_dir}"],
+        self.proc = subprocess.Popen([str(BINARY), "serve", "--allow-root", "--override", f"log.dirs={self.data_dir}"],
                                      stdout=open(self.stdout_path, "wb"), stderr=open(self.stderr_path, "wb"))
         deadline = time.time() + 30
         while time.time() < deadline:

@@ -48,6 +48,7 @@ final class BrokerAuthorizer: Sendable {
             event.policyVersion = decision.snapshotVersion
             context.audit.record(event, trail: context.auditTrail)
             guard !decision.isAllowed else { continue }
+            BrokerMetrics.denial(resourceType: check.resourceType.auditName)
             logger.info("denied", metadata: [
                 "principal": "\(context.principal)", "client": "\(context.clientAddress)",
                 "operation": "\(check.operation.rawValue)", "resource": "\(check.resourceType.rawValue):\(check.name)",

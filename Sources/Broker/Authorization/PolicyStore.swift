@@ -37,6 +37,7 @@ final class PolicyStore: Sendable {
         let (files, stamps) = try Self.read(directory)
         let snapshot = try PolicySnapshot.load(files: files, kafkaAcls: acls.all, superUsers: self.superUsers, version: 1)
         state = Mutex(State(evaluator: PolicyEvaluator(snapshot: snapshot), files: files, stamps: stamps, version: 1))
+        BrokerMetrics.policyVersion(1)
     }
 
     var evaluator: PolicyEvaluator { state.withLock { $0.evaluator } }
@@ -63,6 +64,7 @@ final class PolicyStore: Sendable {
         } catch {
             // Remember the stamps so one bad file is reported once, not every poll.
             state.withLock { $0.stamps = stamps }
+            BrokerMetrics.policyReloadFailed()
             logger.error("policy reload rejected; the previous policies stay in force",
                          metadata: ["directory": "\(directory ?? "-")", "error": "\(error)"])
             audit.lifecycle("reload-policies", reason: "rejected: \(error)", result: .denied)
@@ -84,6 +86,7 @@ final class PolicyStore: Sendable {
         let version = s.version + 1
         let snapshot = try PolicySnapshot.load(files: files, kafkaAcls: acls, superUsers: superUsers, version: version)
         s = State(evaluator: PolicyEvaluator(snapshot: snapshot), files: files, stamps: stamps, version: version)
+        BrokerMetrics.policyVersion(version)
         logger.info("policies loaded", metadata: ["version": "\(version)", "policies": "\(snapshot.policyCount)",
                                                   "acls": "\(acls.count)"])
         audit.lifecycle("reload-policies", reason: "version \(version): \(snapshot.policyCount) policies, \(acls.count) ACLs")

@@ -29,6 +29,8 @@ public struct BrokerConfig: Sendable {
     public var authorization = AuthorizationSettings()
     /// Encryption at rest (`bulwark.encryption.*`).
     public var encryption = EncryptionSettings()
+    /// Admin listener, logging, connection limits, production mode (`bulwark.admin.*`, …).
+    public var operations = OperationsSettings()
 
     public struct AuthorizationSettings: Sendable {
         public var enabled = false
@@ -129,6 +131,7 @@ public struct BrokerConfig: Sendable {
                 }
             case _ where EncryptionSettings.keys.contains(key): try c.encryption.apply(key, value)
             case _ where key.hasPrefix("bulwark.audit."): auditProperties[key] = value
+            case _ where OperationsSettings.owns(key): break  // resolved below
             default:
                 if let mapping = logKeyMap.first(where: { $0.broker == key }) {
                     let precedence = mapping.scale == 0 ? 1 : -mapping.scale
@@ -162,6 +165,7 @@ public struct BrokerConfig: Sendable {
         if c.groups.minSessionTimeoutMs > c.groups.maxSessionTimeoutMs {
             throw ConfigError(key: "group.min.session.timeout.ms", message: "exceeds group.max.session.timeout.ms")
         }
+        c.operations = try OperationsSettings.resolve(props)
         let protocolMap = try ListenerSecurity.parseProtocolMap(props["listener.security.protocol.map"])
         c.listenerSecurity = [:]
         for l in c.listeners {

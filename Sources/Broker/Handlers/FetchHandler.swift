@@ -16,6 +16,7 @@ struct FetchHandler: ApiHandler {
             await waitForData(request)
             response = read(request, readable: readable)
         }
+        BrokerMetrics.fetched(response.message)
         return response.message
     }
 

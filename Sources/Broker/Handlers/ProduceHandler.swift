@@ -79,6 +79,7 @@ struct ProduceHandler: ApiHandler {
         }
         do {
             let appended = try log.append(records, validated: validated, now: BrokerState.nowMs())
+            BrokerMetrics.bytesIn(topic: topic, bytes: records.readableBytes)
             return (PartitionResponse(
                 index: data.index,
                 baseOffset: appended.baseOffset,

@@ -135,6 +135,7 @@ struct ConnectionAuthenticator {
         principal = "User:\(user)"
         expiresAtMs = maxReauthMs > 0 ? now() + maxReauthMs : nil
         let mechanism = Self.mechanism(of: session)
+        BrokerMetrics.authentication(mechanism: mechanism, success: true)
         audit.record(AuditEvent(kind: .authentication, time: BrokerAudit.nowMs(), principal: principal, result: .allowed,
                                 clientAddress: connection.remoteAddress, listener: connection.listener,
                                 connectionId: connection.id, mechanism: mechanism))
@@ -159,6 +160,7 @@ struct ConnectionAuthenticator {
     /// reason — never a password or token.
     static func auditFailure(_ session: SaslSession, reason: String, mechanism: String, connection: ConnectionInfo,
                              audit: BrokerAudit) {
+        BrokerMetrics.authentication(mechanism: mechanism, success: false)
         audit.record(AuditEvent(kind: .authentication, time: BrokerAudit.nowMs(), principal: claimedPrincipal(session) ?? "",
                                 result: .denied,
                                 reason: reason, clientAddress: connection.remoteAddress, listener: connection.listener,

@@ -14,9 +14,11 @@ final class KafkaServer: Sendable {
     private let requestReadTimeout: TimeAmount
     private let logger: Logger
     let connections = ConnectionTracker()
+    private let limits: ConnectionLimits
 
     init(listener: Listener, security: ListenerRuntime, dispatcher: RequestDispatcher, maxFrameSize: Int, idleTimeoutMs: Int64,
-         requestReadTimeoutMs: Int64, logger: Logger) {
+         requestReadTimeoutMs: Int64, logger: Logger, limits: ConnectionLimits = ConnectionLimits()) {
+        self.limits = limits
         self.listener = listener
         self.security = security
         self.dispatcher = dispatcher
@@ -41,6 +43,21 @@ final class KafkaServer: Sendable {
     }
 
     private func setUp(_ channel: any Channel) throws {
+        let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        let verdict = limits.admit(address)
+        guard verdict == .admitted else {
+            let reason = verdict == .overTotal ? "max.connections" : "max.connections.per.ip"
+            BrokerMetrics.connectionRejected(reason: reason)
+            logger.warning("connection refused: over \(reason)", metadata: ["client": "\(address)", "listener": "\(listener.name)"])
+            channel.close(promise: nil)
+            return
+        }
+        let limits = self.limits
+        channel.closeFuture.whenComplete { _ in
+            limits.release(address)
+            BrokerMetrics.openConnections(limits.open)
+        }
+        BrokerMetrics.openConnections(limits.open)
         let id = connections.add(channel)
         let info = ConnectionInfo(
             id: id,
@@ -78,12 +95,14 @@ final class KafkaServer: Sendable {
                     first = false
                     if let cert = try? await channel.nioSSL_peerCertificate().get() {
                         guard let principal = security.principal(certificate: cert) else {
+                            BrokerMetrics.authentication(mechanism: "TLS", success: false)
                             logger.warning("closing connection: no principal can be taken from the client certificate",
                                            metadata: ["connection": "\(info.id)", "client": "\(info.remoteAddress)"])
                             continuation.finish()
                             break serving
                         }
                         authenticator.setPrincipal(principal)
+                        BrokerMetrics.authentication(mechanism: "TLS", success: true)
                         logger.info("authenticated", metadata: ["connection": "\(info.id)", "client": "\(info.remoteAddress)",
                                                                 "principal": "\(principal)", "mechanism": "TLS"])
                     }

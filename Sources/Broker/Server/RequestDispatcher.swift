@@ -51,6 +51,11 @@ struct RequestDispatcher: Sendable {
             audit: audit
         )
         let response: ByteBuffer?
+        let started = ContinuousClock.now
+        defer {
+            let took = ContinuousClock.now - started
+            BrokerMetrics.request(api: key.name, nanoseconds: took.components.seconds * 1_000_000_000 + took.components.attoseconds / 1_000_000_000)
+        }
         do {
             response = try await handler.run(request, context)
         } catch {
