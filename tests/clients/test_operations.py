@@ -344,3 +344,34 @@ def test_systemd_unit_is_sandboxed_and_verifies(tmp_path):
     r = subprocess.run(["systemd-analyze", "verify", str(local)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "bulwark.service" not in r.stderr, r.stderr
+
+
+def test_key_versions_and_certificate_expiry_metrics(tmp_path):
+    from broker import ROOT
+    env = dict(os.environ, DAYS="365")
+    certs = tmp_path / "certs"
+    r = subprocess.run(["sh", str(ROOT / "Certs" / "make-certs.sh"), str(certs)], env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    key = tmp_path / "master.key"
+    r = subprocess.run([str(BINARY), "keys", "generate-master-key", str(key)], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    admin_port = free_port()
+    (tmp_path / "b").mkdir()
+    b = security_broker(tmp_path / "b", [("SSL", "SSL")], {
+        "ssl.keystore.type": "PEM", "ssl.keystore.location": str(certs / "broker-keystore.pem"),
+        "bulwark.encryption.enabled": "true", "bulwark.encryption.master.key.file": str(key),
+        "auto.create.topics.enable": "true", "bulwark.admin.listener": f"http://127.0.0.1:{admin_port}",
+    }, with_users=False).start()
+    try:
+        r = subprocess.run(["kcat", "-b", b.bootstrap, "-X", "security.protocol=SSL", "-X", f"ssl.ca.location={certs / 'ca.pem'}",
+                            "-P", "-t", "sealed"], input="s-1\ns-2\n", capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        s = metrics(admin_port)
+        assert value(s, "bulwark_key_versions", scope="topic:sealed") == 1
+        assert value(s, "bulwark_key_version_current", scope="topic:sealed") == 1
+        left = value(s, "bulwark_tls_certificate_expiry_seconds", listener="SSL")
+        assert 364 * 86400 < left <= 365 * 86400
+        assert value(s, "bulwark_bytes_in_total", topic="sealed", tenant="default") > 0
+    finally:
+        assert b.stop() == 0
