@@ -375,3 +375,48 @@ def test_key_versions_and_certificate_expiry_metrics(tmp_path):
         assert value(s, "bulwark_bytes_in_total", topic="sealed", tenant="default") > 0
     finally:
         assert b.stop() == 0
+
+
+def test_admin_listener_over_tls_with_basic_authentication(tmp_path):
+    import base64
+    import ssl
+    from broker import ROOT
+    certs = tmp_path / "certs"
+    r = subprocess.run(["sh", str(ROOT / "Certs" / "make-certs.sh"), str(certs)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    password = tmp_path / "admin.password"
+    password.write_text("sc4pe-Pa55-0f1e\n")
+    password.chmod(0o600)
+    admin_port = free_port()
+    (tmp_path / "b").mkdir()
+    b = Broker(tmp_path / "b", {
+        "bulwark.admin.listener": f"https://127.0.0.1:{admin_port}",
+        "listener.name.admin.ssl.keystore.location": str(certs / "broker-keystore.pem"),
+        "bulwark.admin.user": "prometheus",
+        "bulwark.admin.password.file": str(password),
+    }).start()
+    ctx = ssl.create_default_context(cafile=str(certs / "ca.pem"))
+
+    def get(path, user=None, pw=None):
+        headers = {}
+        if user is not None:
+            headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{pw}".encode()).decode()
+        req = urllib.request.Request(f"https://127.0.0.1:{admin_port}{path}", headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=5, context=ctx) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    try:
+        assert get("/health/ready") == (200, "ready\n")
+        assert get("/metrics")[0] == 401
+        assert get("/metrics", "prometheus", "wrong")[0] == 401
+        assert get("/metrics", "someone", "sc4pe-Pa55-0f1e")[0] == 401
+        status, body = get("/metrics", "prometheus", "sc4pe-Pa55-0f1e")
+        assert status == 200 and "bulwark_ready 1" in body
+        # Plain HTTP on the TLS port gets no answer.
+        assert http_get_or_none(admin_port, "/health/live") is None
+    finally:
+        assert b.stop() == 0
+    assert "sc4pe-Pa55-0f1e" not in b.output()
