@@ -344,3 +344,79 @@ def test_systemd_unit_is_sandboxed_and_verifies(tmp_path):
     r = subprocess.run(["systemd-analyze", "verify", str(local)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "bulwark.service" not in r.stderr, r.stderr
+
+
+def test_key_versions_and_certificate_expiry_metrics(tmp_path):
+    from broker import ROOT
+    env = dict(os.environ, DAYS="365")
+    certs = tmp_path / "certs"
+    r = subprocess.run(["sh", str(ROOT / "Certs" / "make-certs.sh"), str(certs)], env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    key = tmp_path / "master.key"
+    r = subprocess.run([str(BINARY), "keys", "generate-master-key", str(key)], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    admin_port = free_port()
+    (tmp_path / "b").mkdir()
+    b = security_broker(tmp_path / "b", [("SSL", "SSL")], {
+        "ssl.keystore.type": "PEM", "ssl.keystore.location": str(certs / "broker-keystore.pem"),
+        "bulwark.encryption.enabled": "true", "bulwark.encryption.master.key.file": str(key),
+        "auto.create.topics.enable": "true", "bulwark.admin.listener": f"http://127.0.0.1:{admin_port}",
+    }, with_users=False).start()
+    try:
+        r = subprocess.run(["kcat", "-b", b.bootstrap, "-X", "security.protocol=SSL", "-X", f"ssl.ca.location={certs / 'ca.pem'}",
+                            "-P", "-t", "sealed"], input="s-1\ns-2\n", capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        s = metrics(admin_port)
+        assert value(s, "bulwark_key_versions", scope="topic:sealed") == 1
+        assert value(s, "bulwark_key_version_current", scope="topic:sealed") == 1
+        left = value(s, "bulwark_tls_certificate_expiry_seconds", listener="SSL")
+        assert 364 * 86400 < left <= 365 * 86400
+        assert value(s, "bulwark_bytes_in_total", topic="sealed", tenant="default") > 0
+    finally:
+        assert b.stop() == 0
+
+
+def test_admin_listener_over_tls_with_basic_authentication(tmp_path):
+    import base64
+    import ssl
+    from broker import ROOT
+    certs = tmp_path / "certs"
+    r = subprocess.run(["sh", str(ROOT / "Certs" / "make-certs.sh"), str(certs)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    password = tmp_path / "admin.password"
+    password.write_text("sc4pe-Pa55-0f1e\n")
+    password.chmod(0o600)
+    admin_port = free_port()
+    (tmp_path / "b").mkdir()
+    b = Broker(tmp_path / "b", {
+        "bulwark.admin.listener": f"https://127.0.0.1:{admin_port}",
+        "listener.name.admin.ssl.keystore.location": str(certs / "broker-keystore.pem"),
+        "bulwark.admin.user": "prometheus",
+        "bulwark.admin.password.file": str(password),
+    }).start()
+    ctx = ssl.create_default_context(cafile=str(certs / "ca.pem"))
+
+    def get(path, user=None, pw=None):
+        headers = {}
+        if user is not None:
+            headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{pw}".encode()).decode()
+        req = urllib.request.Request(f"https://127.0.0.1:{admin_port}{path}", headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=5, context=ctx) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    try:
+        assert get("/health/ready") == (200, "ready\n")
+        assert get("/metrics")[0] == 401
+        assert get("/metrics", "prometheus", "wrong")[0] == 401
+        assert get("/metrics", "someone", "sc4pe-Pa55-0f1e")[0] == 401
+        status, body = get("/metrics", "prometheus", "sc4pe-Pa55-0f1e")
+        assert status == 200 and "bulwark_ready 1" in body
+        # Plain HTTP on the TLS port gets no answer.
+        assert http_get_or_none(admin_port, "/health/live") is None
+    finally:
+        assert b.stop() == 0
+    assert "sc4pe-Pa55-0f1e" not in b.output()
