@@ -17,6 +17,8 @@ public final class BulwarkBroker: Sendable {
     private let stopSignal = AsyncStream.makeStream(of: Void.self)
     /// What `/health/ready` reports; each part is set as start-up gets past it.
     public let readiness: Readiness
+    /// The policy routes of the admin listener (nil without a policy directory).
+    public let policyAdmin: PolicyAdmin?
     let keyring: Keyring?
 
     public init(config: BrokerConfig, logger: Logger, readiness: Readiness = Readiness()) throws {
@@ -59,6 +61,7 @@ public final class BulwarkBroker: Sendable {
                                 producerIds: producerIds, credentials: credentials, acls: acls,
                                 authorizer: authorizer, audit: audit, logger: logger)
         self.state = state
+        policyAdmin = policies.map { PolicyAdmin(store: $0, credentials: credentials, audit: audit, logger: logger.subsystem("policy")) }
         let dispatcher = RequestDispatcher(registry: Self.registry(state), authorizer: authorizer, audit: audit, logger: logger)
         let limits = ConnectionLimits(config.operations)
         let serverLogger = logger.subsystem("server")

@@ -3,12 +3,12 @@ import Foundation
 import PolicyEngine
 
 /// `bulwark policy …`: check, try and convert Ranger-model policies without a broker.
-struct PolicyCommand: ParsableCommand {
+struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Validate, evaluate, explain, diff and convert Ranger-style policies.",
         subcommands: [PolicyValidate.self, PolicyEval.self, PolicyExplain.self, PolicyDiff.self,
-                      PolicyImportRanger.self, PolicyExportRanger.self]
+                      PolicyImportRanger.self, PolicyExportRanger.self, PolicyApply.self]
     )
 }
 

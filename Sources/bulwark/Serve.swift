@@ -85,7 +85,8 @@ struct Serve: AsyncParsableCommand {
         var adminChannel: (any Channel)? = nil
         if let admin = operations.admin {
             do {
-                let server = try AdminServer(settings: admin, readiness: readiness, logger: logger) {
+                let server = try AdminServer(settings: admin, readiness: readiness, logger: logger,
+                                             policies: { brokerBox.broker?.policyAdmin }) {
                     await brokerBox.broker?.refreshGauges()
                     return registry.emitToBuffer()
                 }

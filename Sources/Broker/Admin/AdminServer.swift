@@ -7,8 +7,9 @@ import NIOPosix
 import NIOSSL
 
 /// The admin HTTP listener (`bulwark.admin.listener`): `GET /metrics` (Prometheus text),
-/// `GET /health/live` and `GET /health/ready`. Small on purpose: three read-only routes,
-/// no request bodies, one response per connection-level request.
+/// `GET /health/live`, `GET /health/ready`, and the policy routes of `bulwark policy
+/// apply` (`/v1/policies`, see `PolicyAdmin`, which authenticate broker users
+/// themselves). Small on purpose: bodies only for the policy routes, bounded.
 ///
 /// /metrics needs the configured credential when one is set; the health routes answer
 /// anyone who can reach the listener, as orchestrators' probes carry no credentials and
@@ -17,13 +18,19 @@ public final class AdminServer: Sendable {
     public let settings: OperationsSettings.AdminSettings
     private let readiness: Readiness
     private let scrape: @Sendable () async -> [UInt8]
+    /// The policy routes' handler once the broker is up (nil before, or without policies).
+    private let policies: @Sendable () -> PolicyAdmin?
+    /// A policy file larger than this is refused (413) before it is buffered whole.
+    static let maxBodyBytes = 16 << 20
     private let credentials: AdminCredentials
     private let tls: NIOSSLContext?
     private let logger: Logger
 
     public init(settings: OperationsSettings.AdminSettings, readiness: Readiness, logger: Logger,
+                policies: @escaping @Sendable () -> PolicyAdmin? = { nil },
                 scrape: @escaping @Sendable () async -> [UInt8]) throws {
         self.settings = settings
+        self.policies = policies
         self.readiness = readiness
         self.scrape = scrape
         self.logger = logger
@@ -54,9 +61,15 @@ public final class AdminServer: Sendable {
         var headers: [(String, String)] = []
     }
 
-    func respond(method: HTTPMethod, path: String, authorization: String?) async -> Reply {
-        guard method == .GET || method == .HEAD else { return Reply(status: .methodNotAllowed, body: Array("GET only\n".utf8)) }
+    func respond(method: HTTPMethod, path: String, authorization: String?, body: [UInt8] = [], client: String = "") async -> Reply {
         let route = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        if route == PolicyAdmin.prefix || route.hasPrefix(PolicyAdmin.prefix + "/") {
+            guard let policies = policies() else {
+                return Reply(status: .serviceUnavailable, body: Array("no policy store (bulwark.policy.dir), or the broker is starting\n".utf8))
+            }
+            return policies.respond(method: method.rawValue, route: route, authorization: authorization, body: body, client: client)
+        }
+        guard method == .GET || method == .HEAD else { return Reply(status: .methodNotAllowed, body: Array("GET only\n".utf8)) }
         switch route {
         case "/health/live":
             return Reply(status: .ok, body: Array("live\n".utf8))
@@ -116,13 +129,16 @@ struct AdminError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// One HTTP/1.1 exchange at a time on a connection; bodies are ignored.
+/// One HTTP/1.1 exchange at a time on a connection; a body is kept up to
+/// `AdminServer.maxBodyBytes` (beyond that the request is answered 413 unread).
 final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let server: AdminServer
     private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var tooLarge = false
 
     init(server: AdminServer) {
         self.server = server
@@ -132,15 +148,30 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         switch unwrapInboundIn(data) {
         case .head(let h):
             head = h
-        case .body:
-            break
+            body = []
+            tooLarge = false
+        case .body(let part):
+            guard !tooLarge else { return }
+            if body.count + part.readableBytes > AdminServer.maxBodyBytes {
+                tooLarge = true
+                body = []
+            } else {
+                body += part.readableBytesView
+            }
         case .end:
             guard let head else { return }
             self.head = nil
             let server = self.server
             let authorization = head.headers.first(name: "Authorization")
+            let (received, oversized) = (body, tooLarge)
+            body = []
+            let client = context.channel.remoteAddress?.ipAddress ?? ""
             let replied = context.eventLoop.makePromise(of: AdminServer.Reply.self)
-            replied.completeWithTask { await server.respond(method: head.method, path: head.uri, authorization: authorization) }
+            replied.completeWithTask {
+                if oversized { return AdminServer.Reply(status: .payloadTooLarge, body: Array("request body too large\n".utf8)) }
+                return await server.respond(method: head.method, path: head.uri, authorization: authorization,
+                                            body: received, client: client)
+            }
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             replied.futureResult.whenSuccess { reply in
                 let (handler, context) = bound.value
