@@ -206,7 +206,8 @@ public final class PolicyEvaluator: @unchecked Sendable {
         // Policies are read in place (a pointer, not a copy): copying one retains every
         // field, which cost more than the evaluation itself.
         return set.policies.withUnsafeBufferPointer { policies -> Outcome in
-            func decided(_ allow: Bool, _ position: Int, _ why: Reason) -> Outcome {
+            // `audited` is passed, not captured: a captured `var` lives in a heap box.
+            func decided(_ allow: Bool, _ position: Int, _ why: Reason, audited: Bool) -> Outcome {
                 let policy = policies.baseAddress! + position
                 return .decided(Decision(isAllowed: allow, isAudited: isAudited(audited), policyId: policy.pointee.id,
                                          policyVersion: policy.pointee.version, policySource: policy.pointee.source,
@@ -232,7 +233,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
                         trace.note(policy.pointee, "deny-item \(item.index) matches, cancelled by deny-exception \(policy.pointee.denyExceptions[exception].index)")
                     } else {
                         trace.note(policy.pointee, "DENIES by deny-item \(item.index) (\(item.who))")
-                        return decided(false, position, itemReason("denied", position, item))
+                        return decided(false, position, itemReason("denied", position, item), audited: audited)
                     }
                 }
                 let allowItem = firstMatch(policy.pointee.allowItems, access, who, address)
@@ -252,12 +253,12 @@ public final class PolicyEvaluator: @unchecked Sendable {
                 if policy.pointee.isDenyAllElse {
                     trace.note(policy.pointee, "DENIES: isDenyAllElse and no allow-item grants \(who.user) \(access)")
                     return decided(false, position, .denyAllElse(policy: policy.pointee.reasonName, zone: zone, user: who.user,
-                                                                 asked: request.asked))
+                                                                 asked: request.asked), audited: audited)
                 }
                 if allowItem == nil { trace.note(policy.pointee, "resource matches; no item grants \(who.user) \(access)") }
             }
             if let (position, item) = allowed {
-                return decided(true, position, itemReason("allowed", position, policies[position].allowItems[item]))
+                return decided(true, position, itemReason("allowed", position, policies[position].allowItems[item]), audited: audited)
             }
             return .undecided(audited: audited)
         }

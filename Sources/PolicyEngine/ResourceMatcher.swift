@@ -24,6 +24,11 @@ struct ResourceMatcher: Sendable {
     func value(_ raw: String, for key: String) -> String { !folded.isEmpty && folded.contains(key) ? raw.lowercased() : raw }
 
     func matches(_ spec: Policy.Resources, _ request: AccessRequest, user: String) -> Bool {
+        // One resource asked, one named (every Kafka request): no walk over either dictionary.
+        if request.resource.count == 1, spec.count == 1, let (key, raw) = request.resource.first {
+            guard let values = spec[key] else { return false }
+            return matches(values, value(raw, for: key), key: key, user: user)
+        }
         for key in request.resource.keys where spec[key] == nil { return false }
         for (key, values) in spec {
             if let raw = request.resource[key] {
