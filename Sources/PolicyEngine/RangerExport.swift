@@ -24,7 +24,10 @@ public enum RangerExport {
         let exported = (try? root["metaDataInfo"]?.string("Export time")) ?? nil
         var out: [String: Data] = [:]
         for (service, policies) in byService {
-            var doc: [String: Any] = ["serviceName": service, "policies": policies]
+            // A tag service's policies become the tagPolicies of a file with no policies of its own.
+            var doc: [String: Any] = serviceTypes[service] == "tag"
+                ? ["serviceName": "kafka", "policies": [], "tagPolicies": ["serviceName": service, "policies": policies]]
+                : ["serviceName": service, "policies": policies]
             doc["description"] = "Imported from a Ranger export" + (exported.map { " of \($0)" } ?? "")
                 + (serviceTypes[service].map { " (service type \($0))" } ?? "")
             out[service] = try serialize(doc, file: file)
@@ -46,6 +49,15 @@ public enum RangerExport {
                 policy["service"] = service
                 policy["serviceType"] = serviceType
                 policies.append(policy)
+            }
+            if let tags = root["tagPolicies"] {
+                let tagService = try tags.string("serviceName") ?? "tags"
+                for node in try tags.array("policies") {
+                    var policy = try node.object()
+                    policy["service"] = tagService
+                    policy["serviceType"] = "tag"
+                    policies.append(policy)
+                }
             }
         }
         let formatter = ISO8601DateFormatter()

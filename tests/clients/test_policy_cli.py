@@ -191,3 +191,22 @@ def test_ranger_export_round_trip(tmp_path):
     out_dir = tmp_path / "out"
     assert run("import-ranger", str(export_path), "--out-dir", str(out_dir)).returncode == 0
     assert run("validate", str(out_dir)).returncode == 0
+
+
+def test_ranger_export_round_trip_keeps_tag_policies(tmp_path):
+    tag_policy = {"id": 70, "name": "PII", "resources": {"tag": {"values": ["PII"]}},
+                  "denyPolicyItems": [{"groups": ["public"], "accesses": [{"type": "kafka:consume", "isAllowed": True}]}]}
+    original = kafka_set([topic_policy(7, ["orders"], allow=[(["alice"], ["consume"])])])
+    original["tagPolicies"] = {"serviceName": "tags", "policies": [tag_policy]}
+    (tmp_path / "kafka.json").write_text(json.dumps(original))
+    exported = run("export-ranger", str(tmp_path / "kafka.json"))
+    assert exported.returncode == 0, exported.stderr
+    services = sorted((p["service"], p["serviceType"], p["id"]) for p in json.loads(exported.stdout)["policies"])
+    assert services == [("kafka", "kafka", 7), ("tags", "tag", 70)]
+    (tmp_path / "export.json").write_text(exported.stdout)
+    out_dir = tmp_path / "out"
+    assert run("import-ranger", str(tmp_path / "export.json"), "--out-dir", str(out_dir)).returncode == 0
+    docs = {p.name: json.loads(p.read_text()) for p in out_dir.iterdir()}
+    tag_docs = [d for d in docs.values() if "tagPolicies" in d]
+    assert len(tag_docs) == 1 and tag_docs[0]["tagPolicies"] == {"serviceName": "tags", "policies": [tag_policy]}
+    assert run("validate", str(out_dir)).returncode == 0
