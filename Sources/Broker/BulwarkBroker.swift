@@ -123,12 +123,14 @@ public final class BulwarkBroker: Sendable {
         }
         state.audit.lifecycle("start", reason: "bulwark \(state.identity.clusterId) node \(state.nodeId)")
         let retention = Task { await self.retentionLoop() }
+        let keyRequests = Task { [state] in await KeyAdminService(state: state).run() }
         let policyWatch = Task { [state] in
             await state.authorizer.store?.watch(every: .milliseconds(state.config.authorization.reloadIntervalMs))
         }
         for await _ in stopSignal.stream { break }
         state.logger.info("shutting down: no new connections, draining in-flight requests")
         retention.cancel()
+        keyRequests.cancel()
         policyWatch.cancel()
         for channel in channels { try? await channel.close() }
         for server in servers { server.connections.closeInputs() }
