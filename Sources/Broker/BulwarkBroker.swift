@@ -141,6 +141,7 @@ public final class BulwarkBroker: Sendable {
         state.audit.lifecycle("start", reason: "bulwark \(state.identity.clusterId) node \(state.nodeId)")
         readiness.set(.listeners)
         let retention = Task { await self.retentionLoop() }
+        let keyRequests = Task { [state] in await KeyAdminService(state: state).run() }
         let policyWatch = Task { [state] in
             await state.authorizer.store?.watch(every: .milliseconds(state.config.authorization.reloadIntervalMs))
         }
@@ -153,6 +154,7 @@ public final class BulwarkBroker: Sendable {
         }
         state.logger.info("shutting down: no new connections, draining in-flight requests")
         retention.cancel()
+        keyRequests.cancel()
         policyWatch.cancel()
         for channel in channels { try? await channel.close() }
         for server in servers { server.connections.closeInputs() }

@@ -28,7 +28,7 @@ public final class BatchSealer: Sendable {
     public var batchesSealed: UInt64 { sealed.withLock { $0 } }
 
     /// Whether the DEK has sealed its quota and must be retired (a new sealer taken).
-    public var isRetired: Bool { sealed.withLock { $0 >= maxBatches } }
+    public var isRetired: Bool { key.isDestroyed || sealed.withLock { $0 >= maxBatches } }
 
     /// Seals `plaintext` into `envelope` (exactly `plaintext.count + Envelope.overhead`
     /// bytes): key id, nonce, ciphertext, tag. Throws once the DEK is retired.
@@ -41,6 +41,7 @@ public final class BatchSealer: Sendable {
             return count - 1
         }
         guard let counter else { throw EnvelopeError(.invalidArgument, "DEK \(key.id) of \(key.scope) is retired") }
+        guard !key.isDestroyed else { throw EnvelopeError(.shredded, "DEK \(key.id) of \(key.scope) was destroyed (shredded or retired)") }
         var nonce = [UInt8](repeating: 0, count: Envelope.nonceSize)
         withUnsafeBytes(of: counter.bigEndian) { nonce.replaceSubrange(4..<12, with: $0) }
         guard key.seal(plaintext, nonce: nonce, associatedData: associatedData, into: envelope) else {

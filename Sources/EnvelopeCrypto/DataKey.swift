@@ -1,5 +1,6 @@
 // SymmetricKey is immutable storage but not marked Sendable in this swift-crypto release.
 @preconcurrency import Crypto
+import Synchronization
 
 /// A data-encryption key (DEK): seals and opens batches with AES-256-GCM.
 ///
@@ -11,6 +12,13 @@ public final class DataKey: Sendable {
     public let id: UInt32
     public let scope: KeyScope
     let material: SymmetricKey
+    private let destroyed = Atomic<Bool>(false)
+
+    /// Set when the key was shredded or retired by re-encryption while in use: its
+    /// sealer refuses to seal from then on, and it opens nothing.
+    public var isDestroyed: Bool { destroyed.load(ordering: .acquiring) }
+
+    func destroy() { destroyed.store(true, ordering: .releasing) }
 
     init(id: UInt32, scope: KeyScope, material: SymmetricKey) {
         self.id = id
@@ -22,7 +30,7 @@ public final class DataKey: Sendable {
     /// `envelope[Envelope.plaintextRange(envelopeCount)]`. False when it does not
     /// authenticate (a flipped bit anywhere, other associated data, another key).
     public func open(envelope: UnsafeMutableRawBufferPointer, associatedData: UnsafeRawBufferPointer) -> Bool {
-        guard envelope.count >= Envelope.overhead, Envelope.keyId(UnsafeRawBufferPointer(envelope)) == id else { return false }
+        guard !isDestroyed, envelope.count >= Envelope.overhead, Envelope.keyId(UnsafeRawBufferPointer(envelope)) == id else { return false }
         let body = Envelope.plaintextRange(envelope.count)
         return material.withUnsafeBytes { key in
             LibCrypto.openAESGCM(

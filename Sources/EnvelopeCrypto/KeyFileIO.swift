@@ -82,6 +82,8 @@ enum KeyFileIO {
 
     static func remove(_ path: String) { unlink(path) }
 
+    static func removeDirectory(_ path: String) { rmdir(path) }
+
     static func list(_ directory: String) -> [String] {
         guard let dir = opendir(directory) else { return [] }
         defer { closedir(dir) }

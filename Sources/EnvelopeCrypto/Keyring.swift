@@ -18,9 +18,9 @@ import Synchronization
 /// the caches and the appends (DEK creation is rare: once per segment or restart).
 public final class Keyring: Sendable {
     public let directory: String
-    private let master: MasterKey
+    let master: MasterKey
     private let lockFD: Int32
-    private let state = Mutex(State())
+    let state = Mutex(State())
 
     struct State {
         var files: [KeyScope: ScopeKeyFile] = [:]
@@ -84,13 +84,13 @@ public final class Keyring: Sendable {
         "bulwark.dek.v1|\(scope)|\(id)|\(kekVersion)"
     }
 
-    private func path(_ scope: KeyScope) throws(EnvelopeError) -> String {
+    func path(_ scope: KeyScope) throws(EnvelopeError) -> String {
         guard let name = scope.fileName else { throw EnvelopeError(.invalidArgument, "\(scope) is not a valid key scope name") }
         return directory + "/" + name
     }
 
     /// The scope's key file, loaded on first use (a torn last line is cut off).
-    private func file(_ scope: KeyScope, _ state: inout State) throws(EnvelopeError) -> ScopeKeyFile {
+    func file(_ scope: KeyScope, _ state: inout State) throws(EnvelopeError) -> ScopeKeyFile {
         guard !state.closed else { throw EnvelopeError(.keyStore, "the keyring is closed") }
         if let file = state.files[scope] { return file }
         let path = try path(scope)
@@ -104,7 +104,7 @@ public final class Keyring: Sendable {
         return file
     }
 
-    private func kek(_ scope: KeyScope, version: UInt32, _ state: inout State) throws(EnvelopeError) -> SymmetricKey {
+    func kek(_ scope: KeyScope, version: UInt32, _ state: inout State) throws(EnvelopeError) -> SymmetricKey {
         if let key = state.keks[scope]?[version] { return key }
         let file = try file(scope, &state)
         if let at = file.shreddedAt { throw Self.shredded(scope, at: at) }
@@ -201,6 +201,9 @@ public final class Keyring: Sendable {
             try KeyFileIO.replace(try path(scope), with: tombstone.serialized(), directory: directory)
             state.files[scope] = tombstone
             state.keks[scope] = nil
+            // A partition of a running broker may hold a sealer of this scope: it must stop
+            // sealing now, not at its next segment roll (what it sealed would be unreadable).
+            for key in (state.deks[scope] ?? [:]).values { key.destroy() }
             state.deks[scope] = nil
         }
     }

@@ -44,6 +44,21 @@ final class FileHandleCache: Sendable {
         return try body(fd)
     }
 
+    /// A descriptor pinned until `release`: taken under a partition's lock by readers, so
+    /// the file they planned to read is the file they read even if a segment rewrite
+    /// renames a new file over the path right after (the pinned descriptor keeps the old one).
+    struct Lease {
+        let id: UInt64
+        let fd: Int32
+    }
+
+    func lease(_ path: String) throws(StorageError) -> Lease {
+        let (id, fd) = try pin(path, create: false)
+        return Lease(id: id, fd: fd)
+    }
+
+    func release(_ lease: Lease) { unpin(lease.id) }
+
     /// Closes the cached descriptor of a file about to be deleted or renamed.
     func forget(_ path: String) {
         let toClose: Int32? = state.withLock { state in

@@ -37,6 +37,8 @@ public final class LogManager: Sendable {
     /// Serializes admin operations (their file I/O must not hold `state`, which
     /// every produce and fetch takes to find its partition).
     let adminLock = Mutex(())
+    /// Whether a `reencrypt` run is in progress (one at a time).
+    let reencrypting = Mutex(false)
     private let lockFD: Int32
 
     var topicsDirectory: String { directory + "/topics" }

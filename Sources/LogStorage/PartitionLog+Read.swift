@@ -11,6 +11,23 @@ extension PartitionLog {
         var logStartOffset: Int64
         /// The segment's base offset (bound into a sealed frame's associated data).
         var segmentBase: Int64
+        /// The segment file, pinned under the lock (see `FileHandleCache.Lease`).
+        var lease: FileHandleCache.Lease? = nil
+    }
+
+    /// Runs `body` with the plan's pinned descriptor (or the path's, when none was pinned).
+    func withDescriptor<R>(of plan: ReadPlan, _ body: (Int32) throws(StorageError) -> R) throws(StorageError) -> R {
+        if let lease = plan.lease { return try body(lease.fd) }
+        return try files.withDescriptor(plan.path, body)
+    }
+
+    /// Pins the plan's segment file while the partition lock is held, so a segment
+    /// rewrite (re-encryption) swapping the file cannot hand this reader the new file
+    /// with the old file's positions.
+    func pinned(_ plan: ReadPlan) throws(StorageError) -> ReadPlan {
+        var plan = plan
+        plan.lease = try files.lease(plan.path)
+        return plan
     }
 
     /// Whole batches from the one containing `offset`, up to `maxBytes` of wire bytes,
@@ -30,10 +47,12 @@ extension PartitionLog {
             try loadIndexesIfNeeded(&state.segments[i], interval: interval)
             let segment = state.segments[i]
             let start = offset == end ? segment.size : segment.indexLookup(offset).position
-            return ReadPlan(
+            let plan = ReadPlan(
                 path: segment.logPath, start: start, end: segment.size, highWatermark: end, logStartOffset: state.logStartOffset,
                 segmentBase: segment.baseOffset)
+            return start < segment.size ? try pinned(plan) : plan
         }
+        defer { if let lease = plan.lease { files.release(lease) } }
         var records = ByteBuffer()
         if plan.start < plan.end {
             do {
@@ -47,7 +66,7 @@ extension PartitionLog {
     }
 
     private func readBatches(_ plan: ReadPlan, from offset: Int64, maxBytes: Int) throws(StorageError) -> ByteBuffer {
-        try files.withDescriptor(plan.path) { (fd) throws(StorageError) -> ByteBuffer in
+        try withDescriptor(of: plan) { (fd) throws(StorageError) -> ByteBuffer in
             // Find the frame holding `offset`: at most an index interval of headers away.
             let scanner = FrameScanner(fd: fd, path: plan.path, from: plan.start, end: plan.end, chunkSize: 16 << 10)
             var first: (header: FrameHeader, position: Int64)?

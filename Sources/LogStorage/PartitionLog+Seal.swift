@@ -80,7 +80,13 @@ extension PartitionLog {
         }
         let bodyStart = frameStart + FrameHeader.size
         let envelope = UnsafeMutableRawBufferPointer(rebasing: raw[bodyStart..<(frameStart + header.frameSize)])
-        let key = try crypto.dataKey(for: UnsafeRawBufferPointer(envelope), topicPartition: topicPartition)
+        let key: DataKey
+        do {
+            key = try crypto.dataKey(for: UnsafeRawBufferPointer(envelope), topicPartition: topicPartition)
+        } catch {
+            warnUnopenable(error)
+            throw error
+        }
         let opened = crypto.withAssociatedData(segmentBase: segmentBase, header: header) { key.open(envelope: envelope, associatedData: $0) }
         guard opened else {
             throw corruption(
@@ -88,5 +94,16 @@ extension PartitionLog {
                 detail: "sealed batch of offsets \(header.baseOffset)…\(header.lastOffset) fails authentication")
         }
         return (bodyStart + Envelope.plaintextRange(envelope.count).lowerBound, Int(header.wireLength))
+    }
+
+    /// Says in the broker log why a fetch got an error instead of sealed data (shredded
+    /// keys, a missing DEK), at most once a minute per partition: consumers retry.
+    private func warnUnopenable(_ error: StorageError) {
+        let now = WallClock.nowMs()
+        let last = unopenableWarningMs.load(ordering: .relaxed)
+        guard now - last >= 60_000, unopenableWarningMs.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged else {
+            return
+        }
+        logger.warning("fetch refused with error \(error.errorCode.rawValue): \(error.message)")
     }
 }

@@ -24,9 +24,10 @@ extension PartitionLog {
                 let plan = ReadPlan(
                     path: segment.logPath, start: segment.indexLookup(from).position, end: segment.size,
                     highWatermark: state.logEndOffset, logStartOffset: state.logStartOffset, segmentBase: segment.baseOffset)
-                return (plan, segment.baseOffset)
+                return (try pinned(plan), segment.baseOffset)
             }
             guard let (plan, base) = candidate else { return nil }
+            defer { if let lease = plan.lease { files.release(lease) } }
             if let found = try findRecord(
                 in: plan, minimumOffset: plan.logStartOffset, where: { $0 >= ts }, batchQualifies: { $0.maxTimestamp >= ts })
             {
@@ -54,9 +55,10 @@ extension PartitionLog {
             let plan = ReadPlan(
                 path: segment.logPath, start: segment.indexLookup(batch).position, end: segment.size,
                 highWatermark: state.logEndOffset, logStartOffset: state.logStartOffset, segmentBase: segment.baseOffset)
-            return (plan, batch, segment.maxTimestamp)
+            return (try pinned(plan), batch, segment.maxTimestamp)
         }
         guard let (readPlan, batch, timestamp) = plan else { return nil }
+        defer { if let lease = readPlan.lease { files.release(lease) } }
         let found = try findRecord(
             in: readPlan, minimumOffset: batch, where: { $0 == timestamp }, batchQualifies: { $0.baseOffset >= batch && $0.maxTimestamp == timestamp })
         return found ?? (batch, timestamp)
@@ -67,7 +69,7 @@ extension PartitionLog {
     private func findRecord(
         in plan: ReadPlan, minimumOffset: Int64, where matches: (Int64) -> Bool, batchQualifies: (FrameHeader) -> Bool
     ) throws(StorageError) -> (offset: Int64, timestamp: Int64)? {
-        try files.withDescriptor(plan.path) { (fd) throws(StorageError) -> (offset: Int64, timestamp: Int64)? in
+        try withDescriptor(of: plan) { (fd) throws(StorageError) -> (offset: Int64, timestamp: Int64)? in
             let scanner = FrameScanner(fd: fd, path: plan.path, from: plan.start, end: plan.end)
             while true {
                 switch try scanner.next(verify: true) {

@@ -18,6 +18,8 @@ public final class PartitionLog: Sendable {
     let state: Mutex<PartitionState>
     /// Encryption at rest; nil when no keyring is configured.
     let crypto: PartitionCrypto?
+    /// When a fetch last logged that sealed data could not be opened (rate limit).
+    let unopenableWarningMs = Atomic<Int64>(0)
 
     init(
         topicPartition: TopicPartition, directory: String, state: PartitionState,

@@ -7,14 +7,19 @@ import Foundation
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Manage encryption-at-rest keys (run on a STOPPED broker's data directory).",
+        abstract: "Manage encryption-at-rest keys.",
         discussion: """
             The master key comes from the same place as the broker's: --master-key-file (mode 0600), \
             --master-key-env or --passphrase-file. Every KEK and DEK is stored wrapped in <data-dir>/keys; \
-            no plaintext key is ever written. A running broker holds <data-dir>/keys/.lock, so these \
-            commands refuse to run beside it.
+            no plaintext key is ever written. When a broker is running on the data directory (it holds \
+            <data-dir>/keys/.lock), reencrypt, shred and rotate-kek are handed to it through \
+            <data-dir>/keys/requests/ and carried out online; otherwise the command does the work itself. \
+            status and restore need the broker stopped; backup works either way.
             """,
-        subcommands: [KeysStatus.self, KeysRotateKEK.self, KeysShred.self, KeysGenerateMasterKey.self]
+        subcommands: [
+            KeysStatus.self, KeysRotateKEK.self, KeysReencrypt.self, KeysShred.self, KeysBackup.self, KeysRestore.self,
+            KeysGenerateMasterKey.self,
+        ]
     )
 }
 
@@ -27,14 +32,21 @@ struct KeyOptions: ParsableArguments {
 
     var keyDirectory: String { dataDir + "/keys" }
 
-    func openKeyring() throws -> Keyring {
-        let provider: any MasterKeyProvider
+    /// The master key source; `keyDirectory` is where a passphrase's scrypt salt lives.
+    func provider(keyDirectory: String? = nil) throws -> any MasterKeyProvider {
         switch (masterKeyFile, masterKeyEnv, passphraseFile) {
-        case (let file?, nil, nil): provider = KeyFileMasterKeyProvider(path: file)
-        case (nil, let variable?, nil): provider = EnvironmentMasterKeyProvider(variable: variable)
-        case (nil, nil, let file?): provider = PassphraseMasterKeyProvider(passphraseFile: file, keyDirectory: keyDirectory)
+        case (let file?, nil, nil): return KeyFileMasterKeyProvider(path: file)
+        case (nil, let variable?, nil): return EnvironmentMasterKeyProvider(variable: variable)
+        case (nil, nil, let file?): return PassphraseMasterKeyProvider(passphraseFile: file, keyDirectory: keyDirectory ?? self.keyDirectory)
         default: throw ValidationError("give exactly one of --master-key-file, --master-key-env, --passphrase-file")
         }
+    }
+
+    /// Whether a broker (or another `bulwark keys`) has the key store open now.
+    var brokerIsRunning: Bool { Keyring.isInUse(directory: keyDirectory) }
+
+    func openKeyring() throws -> Keyring {
+        let provider = try provider()
         guard FileManager.default.fileExists(atPath: keyDirectory + "/master.check") else {
             throw ValidationError("\(keyDirectory) holds no keyring (encryption was never enabled on this data directory)")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Broker
 import EnvelopeCrypto
 import Foundation
 import LogStorage
@@ -8,11 +9,21 @@ struct KeysStatus: ParsableCommand {
         commandName: "status", abstract: "KEK versions, DEKs per KEK version and segments per KEK version, per scope.")
 
     @OptionGroup var keys: KeyOptions
+    @Option(help: "Only this topic's scope.") var topic: String?
+    @Option(help: "Only this tenant's scope (tenants do not exist yet: no data is sealed under a tenant key).") var tenant: String?
 
     func run() throws {
+        if keys.brokerIsRunning {
+            throw ValidationError("a broker is running on \(keys.dataDir) (it holds \(keys.keyDirectory)/.lock); stop it to read the key status")
+        }
         let keyring = try keys.openKeyring()
         defer { keyring.close() }
-        let scopes = try keyring.status()
+        var scopes = try keyring.status()
+        if let topic { scopes = scopes.filter { $0.scope == .topic(topic) } }
+        if let tenant {
+            scopes = scopes.filter { $0.scope == .tenant(tenant) }
+            if scopes.isEmpty { throw ValidationError(KeyScopeNames.noTenantKeys(tenant)) }
+        }
         let segments = segmentUsage()
         for scope in scopes {
             guard scope.shreddedAtMs == nil else {
@@ -55,47 +66,5 @@ struct KeysStatus: ParsableCommand {
             }
         }
         return out
-    }
-}
-
-struct KeysRotateKEK: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rotate-kek",
-        abstract: "Make a new KEK version for a topic and re-wrap its DEKs under it (no data is rewritten; atomic).")
-
-    @OptionGroup var keys: KeyOptions
-    @Option(help: "The topic whose KEK to rotate.") var topic: String
-
-    func run() throws {
-        let keyring = try keys.openKeyring()
-        defer { keyring.close() }
-        do {
-            let version = try keyring.rotateKEK(for: .topic(topic))
-            print("topic \(topic): KEK rotated to version \(version); DEKs re-wrapped")
-        } catch {
-            throw ValidationError(error.message)
-        }
-    }
-}
-
-struct KeysShred: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "shred",
-        abstract: "Destroy a topic's keys: its data becomes unreadable for good (consumers get KAFKA_STORAGE_ERROR).")
-
-    @OptionGroup var keys: KeyOptions
-    @Option(help: "The topic whose keys to destroy.") var topic: String
-    @Flag(help: "Confirm: this cannot be undone.") var yes = false
-
-    func run() throws {
-        guard yes else { throw ValidationError("shredding cannot be undone; add --yes to confirm") }
-        let keyring = try keys.openKeyring()
-        defer { keyring.close() }
-        do {
-            try keyring.shred(.topic(topic))
-            print("topic \(topic): keys shredded; its sealed data can no longer be read")
-        } catch {
-            throw ValidationError(error.message)
-        }
     }
 }

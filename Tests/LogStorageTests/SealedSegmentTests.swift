@@ -214,6 +214,19 @@ struct TestMasterKey: MasterKeyProvider {
         #expect(refused?.message.contains("shredded") == true)
     }
 
+    @Test func shreddingWhileAPartitionSealsStopsItsAppendsAtOnce() throws {
+        let dir = TempDirectory("sealed")
+        let (manager, keyring) = try manager(dir, sealing: true)
+        defer { manager.close() }
+        let log = try #require(manager.partition(tp))
+        try Fixtures.append(log, ["before"])  // the partition now holds a sealer of this scope
+        try keyring!.shred(.topic(tp.topic))
+        let refused = #expect(throws: StorageError.self) { try Fixtures.append(log, ["after"]) }
+        #expect(refused?.errorCode == .kafkaStorageError)
+        #expect(refused?.message.contains("shredded") == true)
+        #expect(log.logEndOffset == 1)
+    }
+
     @Test func offsetForTimestampOpensSealedBatches() throws {
         let dir = TempDirectory("sealed")
         let (manager, _) = try manager(dir, sealing: true)

@@ -77,11 +77,20 @@ def keys_cli(broker, key, *args):
 
 def test_marker_is_never_on_disk_and_reads_back_byte_exact(tmp_path):
     key = make_key(tmp_path / "master.key")
-    broker = encrypted_broker(tmp_path, key).start()
+    # Small segments and dense indexes, so that rolled segments and index files exist.
+    broker = encrypted_broker(tmp_path, key, **{"log.segment.bytes": "16384", "log.index.interval.bytes": "1024"}).start()
     marker = f"MARKER-{uuid.uuid4().hex}".encode()
     values = [marker + f"-record-{i}-".encode() + bytes(range(256)) for i in range(200)]
     try:
-        produce(broker.bootstrap, "sealed-topic", values)
+        produce(broker.bootstrap, "sealed-topic", values[:1])
+        # Small batches, several to a segment, so that the indexes get entries; the marker
+        # in a record key and a header too.
+        producer = Producer({"bootstrap.servers": broker.bootstrap, "acks": "all", "linger.ms": 5, "batch.size": 4096})
+        for i, value in enumerate(values[1:]):
+            producer.produce("sealed-topic", key=f"key-{i + 1}".encode(), value=value)
+        producer.produce("sealed-topic", key=marker + b"-key", value=b"v", headers=[("h", marker + b"-header")])
+        assert producer.flush(30) == 0
+        values.append(b"v")
         # The commit's metadata carries the marker too: offsets.log must not show it.
         got, errors = consume(broker.bootstrap, "sealed-topic", len(values), group="sealed-group",
                               commit_metadata=marker.decode() + "-commit")
@@ -92,6 +101,12 @@ def test_marker_is_never_on_disk_and_reads_back_byte_exact(tmp_path):
     data = tmp_path / "data"
     assert list(data.rglob("*.log")), "no segment was written"
     assert (data / "groups" / "offsets.log").read_bytes().startswith(b"S"), "offsets.log is not sealed"
+    # The scan below covers every kind of file the broker writes: segments, both indexes,
+    # consumer offsets, the audit log, topic metadata, keys.
+    names = [str(p.relative_to(data)) for p in data.rglob("*") if p.is_file()]
+    for kind in (".log", ".index", ".timeindex", "groups/offsets.log", "meta/topics/sealed-topic.json", "keys/topic-sealed-topic.keys"):
+        assert any(n.endswith(kind) for n in names), (kind, names)
+    assert any(n.startswith("audit/") for n in names), names
     assert files_containing(data, marker) == []
     assert files_containing(data, b"MARKER-") == []
     # The same bytes do reach the disk in plaintext without encryption: the check can fail.
