@@ -1,3 +1,4 @@
+import AuditLog
 import BrokerSecurity
 import Foundation
 import GroupCoordinator
@@ -36,7 +37,8 @@ public final class BulwarkBroker: Sendable {
                                                                                      sealNewLines: $0.sealNewBatches) })
         let producerIds = try ProducerIdAllocator(directory: config.logDir)
         let credentials = try CredentialStore(path: CredentialStore.path(dataDirectory: config.logDir))
-        let audit = try BrokerAudit.open(config: config.audit, logger: logger)
+        let audit = try BrokerAudit.open(config: config.audit, logger: logger,
+                                         sealing: encryption.map { AuditSealing(keyring: $0.keyring, sealNewRecords: $0.sealNewBatches) })
         let acls = try AclStore(dataDirectory: config.logDir)
         let policies = config.authorization.enabled
             ? try PolicyStore(directory: config.authorization.policyDirectory, acls: acls,
