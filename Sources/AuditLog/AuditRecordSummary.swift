@@ -1,3 +1,6 @@
+import Crypto
+import Foundation
+
 /// What record-level rules did to the records of one partition in one request: how many
 /// were returned (or accepted), dropped by a row filter, and had fields masked, and under
 /// which policy. The record-level code builds one per partition it touched and records it
@@ -60,5 +63,13 @@ extension AuditEvent {
         self.init(kind: .recordSummary, time: time, resourceType: "topic", resourceName: summary.topic,
                   access: summary.access, policyId: summary.policyId, policyVersion: summary.policyVersion,
                   action: "record-summary", reason: summary.description, after: summary.json)
+    }
+}
+
+/// The SHA-256 of a document as hex, for admin events whose before/after is a file too large
+/// to copy into the log (policy files): the digest names the exact version.
+public enum AuditDigest {
+    public static func sha256Hex<D: DataProtocol>(_ data: D) -> String {
+        SHA256.hash(data: data).map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
     }
 }

@@ -56,8 +56,9 @@ final class BrokerAudit: Sendable {
     }
 
     /// A broker lifecycle event (start, stop, policy reloads).
-    func lifecycle(_ action: String, reason: String = "", result: AuditResult = .allowed) {
-        record(AuditEvent(kind: .lifecycle, time: Self.nowMs(), result: result, action: action, reason: reason))
+    func lifecycle(_ action: String, reason: String = "", result: AuditResult = .allowed, before: String = "", after: String = "") {
+        record(AuditEvent(kind: .lifecycle, time: Self.nowMs(), result: result, action: action, reason: reason,
+                          before: before, after: after))
     }
 
     /// Writes what is queued and stops the writer (on shutdown, after the last request).
