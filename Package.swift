@@ -175,7 +175,7 @@ let package = Package(
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerSecurity", "KafkaWire", "BulwarkTestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "BrokerSecurityTests", dependencies: ["BrokerSecurity", .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine"]),
-        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog"]),
+        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "EnvelopeCrypto"]),
         .testTarget(name: "EnvelopeCryptoTests", dependencies: ["EnvelopeCrypto"]),
         .executableTarget(name: "policy-bench", dependencies: ["PolicyEngine"], path: "Benchmarks/PolicyBench"),
         .executableTarget(name: "audit-bench", dependencies: ["AuditLog"], path: "Benchmarks/AuditBench"),

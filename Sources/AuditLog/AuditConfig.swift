@@ -119,9 +119,13 @@ public struct AuditConfig: Sendable, Hashable {
         }
     }
 
-    /// Whether `event` may be merged with identical ones. Denials and admin changes never are.
+    /// Whether `event` may be merged with identical ones. Denials and admin changes never are,
+    /// nor record summaries (each already counts its records; merging would drop the counts),
+    /// nor authentications (one per connection and session, and each must be on disk before
+    /// the client is told it succeeded, which a summary written at the window's end is not).
     public func isSummarisable(_ event: AuditEvent) -> Bool {
         event.result == .allowed && event.kind != .admin && event.kind != .auditLog && event.kind != .lifecycle
+            && event.kind != .recordSummary && event.kind != .authentication
             && summaryWindowMilliseconds > 0 && modes[event.kind] == .summarised
     }
 }

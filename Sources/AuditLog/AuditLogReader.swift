@@ -24,8 +24,13 @@ public struct AuditScanStatistics: Sendable, Hashable {
 /// appending.
 public struct AuditLogReader: Sendable {
     public let directory: String
+    /// Opens sealed events (encryption at rest); without it a sealed event is an error.
+    public let sealing: AuditSealing?
 
-    public init(directory: String) { self.directory = directory }
+    public init(directory: String, sealing: AuditSealing? = nil) {
+        self.directory = directory
+        self.sealing = sealing
+    }
 
     /// Calls `body` with each matching record in sequence order until it returns false.
     @discardableResult
@@ -50,6 +55,12 @@ public struct AuditLogReader: Sendable {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw AuditLogError(.io, "cannot open \(path): \(AuditFileIO.errorText())") }
             defer { close(fd) }
+            var opener = AuditBodyOpener(sealing: sealing)
+            if sealing != nil {
+                // The log id is part of what a sealed body is bound to.
+                opener.logId = try AuditSegmentHeader.decode(
+                    try AuditFileIO.readRange(fd: fd, path: path, offset: 0, count: AuditSegmentHeader.size)).logId
+            }
             let ranges: [Range<Int>]
             if let index {
                 var wanted: [Range<Int>] = []
@@ -69,48 +80,58 @@ public struct AuditLogReader: Sendable {
             } else {
                 ranges = [AuditSegmentHeader.size..<size]
             }
+            // A closed segment (one with a sidecar) is never written or cut again, so it is
+            // mapped and scanned in place: no copy of the bytes. The active segment may be
+            // cut back after a failed write, which would fault a mapping; it is read.
+            if index != nil, size > 0, let map = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), map != MAP_FAILED {
+                defer { munmap(map, size) }
+                let file = UnsafeRawBufferPointer(start: map, count: size)
+                for range in ranges where range.upperBound <= size {
+                    let more = try Self.scan(UnsafeRawBufferPointer(rebasing: file[range]), query: query, fromSequence: fromSequence,
+                                             opener: opener, stats: &stats, body)
+                    if !more { return stats }
+                }
+                continue
+            }
             for range in ranges {
                 let bytes = try AuditFileIO.readRange(fd: fd, path: path, offset: range.lowerBound, count: range.count)
-                let more = try Self.scan(bytes, query: query, fromSequence: fromSequence, stats: &stats, body)
+                let more = try bytes.withUnsafeBytes { p in
+                    try Self.scan(p, query: query, fromSequence: fromSequence, opener: opener, stats: &stats, body)
+                }
                 if !more { return stats }
             }
         }
         return stats
     }
 
-    /// Filters the records in `bytes` (whole records from a segment); false when `body` stopped.
-    static func scan(_ bytes: [UInt8], query: AuditQuery, fromSequence: UInt64, stats: inout AuditScanStatistics,
-                     _ body: (AuditRecord) throws -> Bool) throws -> Bool {
-        var matches: [AuditRecord] = []
-        var stop = false
-        var failure: (any Error)?
-        bytes.withUnsafeBytes { p in
-            var offset = 0
-            while offset < p.count && !stop {  // bounded: each record advances offset
-                guard case .record(let bodyRange, _, let next) = AuditFrame.parse(p, at: offset, end: p.count) else { return }
-                offset = next
-                let slice = UnsafeRawBufferPointer(rebasing: p[bodyRange])
+    /// Filters the records in `p` (whole records from a segment); false when `body` stopped.
+    static func scan(_ p: UnsafeRawBufferPointer, query: AuditQuery, fromSequence: UInt64, opener: AuditBodyOpener,
+                     stats: inout AuditScanStatistics, _ body: (AuditRecord) throws -> Bool) throws -> Bool {
+        var offset = 0
+        while offset < p.count {  // bounded: each record advances offset
+            guard case .record(let bodyRange, _, let next) = AuditFrame.parse(p, at: offset, end: p.count) else { break }
+            offset = next
+            let slice = UnsafeRawBufferPointer(rebasing: p[bodyRange])
+            let found: AuditRecord?
+            if slice.first == AuditRecordCodec.sealedEventType {
+                // A sealed event without a key (or one that fails to open) is an error, not a skip.
+                found = try opener.withPlain(slice) { (plain) throws(AuditLogError) -> AuditRecord? in
+                    guard let raw = try? AuditRawEvent.parse(plain) else { return nil }
+                    stats.recordsExamined += 1
+                    guard raw.sequence >= fromSequence, query.matches(raw) else { return nil }
+                    return try? AuditRecordCodec.decodeEvent(plain)
+                }
+            } else {
                 guard let raw = try? AuditRawEvent.parse(slice) else { continue }
                 stats.recordsExamined += 1
                 guard raw.sequence >= fromSequence, query.matches(raw) else { continue }
-                guard let record = try? AuditRecordCodec.decodeEvent(slice) else { continue }
-                if let network = query.clientNetwork, !network.contains(record.event.clientAddress) { continue }
-                stats.matches += 1
-                matches.append(record)
-                if matches.count >= 4096 {
-                    do {
-                        for m in matches where !stop { if try !body(m) { stop = true } }
-                    } catch {
-                        failure = error
-                        stop = true
-                    }
-                    matches.removeAll(keepingCapacity: true)
-                }
+                found = try? AuditRecordCodec.decodeEvent(slice)
             }
+            guard let record = found else { continue }
+            if let network = query.clientNetwork, !network.contains(record.event.clientAddress) { continue }
+            stats.matches += 1
+            if try !body(record) { return false }
         }
-        if let failure { throw failure }
-        if stop { return false }
-        for m in matches { if try !body(m) { return false } }
         return true
     }
 
@@ -121,12 +142,23 @@ public struct AuditLogReader: Sendable {
         return index
     }
 
+    /// The oldest retained sequence number: the signed anchor's after retention, else the
+    /// first segment's (1 for a new log).
+    public func firstSequence() throws -> UInt64 {
+        let segments = try AuditLogDirectory.segments(in: directory)
+        if let anchor = try? AuditLogDirectory.mark(.anchor, in: directory) {
+            return segments.first(where: { $0 >= anchor.sequence }) ?? anchor.sequence
+        }
+        return segments.first ?? 1
+    }
+
     /// The sequence number the next record will have (for `tail -f` to start at the end).
     public func nextSequence() throws -> UInt64 {
         guard let last = try AuditLogDirectory.segments(in: directory).last else { return 1 }
         let bytes = try AuditFileIO.readAll(AuditLogDirectory.segmentPath(directory, last))
         let header = try AuditSegmentHeader.decode(bytes)
-        var scan = AuditSegmentScan(firstSequence: header.firstSequence, previousHash: header.previousHash)
+        var scan = AuditSegmentScan(firstSequence: header.firstSequence, previousHash: header.previousHash,
+                                    opener: AuditBodyOpener(sealing: sealing, logId: header.logId))
         bytes.withUnsafeBytes { scan.run($0) }
         return scan.nextSequence
     }

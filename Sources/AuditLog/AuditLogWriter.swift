@@ -26,6 +26,8 @@ public final class AuditLogWriter: @unchecked Sendable {
 
     public let config: AuditConfig
     public let publicKey: AuditPublicKey
+    /// Encryption at rest of new events (and the key to read sealed ones back).
+    public let sealing: AuditSealing?
     private let clock: @Sendable () -> Int64
     private let alarm: Alarm
     private let logger: Logger
@@ -44,19 +46,41 @@ public final class AuditLogWriter: @unchecked Sendable {
     private var stopped = false
     private var stats = AuditWriterStatistics()
     private var lostSinceLastSuccess = 0
+    private var durableEventEnd: UInt64 = 1
+    private var failing = false
     private let finished = DispatchSemaphore(value: 0)
     // Owned by the flush thread after init.
     private let store: AuditSegmentStore
+    /// When commits happen: as events arrive (the broker), or only at `flush()` and
+    /// `close()` (tests that assert the exact shape of segments and checkpoints, which
+    /// otherwise depends on how the flush thread's wake-ups split the events into batches).
+    let batching: Batching
+
+    enum Batching: Sendable {
+        case automatic
+        case onFlushOnly
+    }
 
     /// Opens (or creates) the log in `config.directory`, loading or creating the signing key
     /// at `config.keyFile` unless `key` is given, and starts the flush thread. A torn tail
     /// left by a crash is cut and recorded as an `auditLog` event.
-    public init(
+    public convenience init(
         config: AuditConfig, key: AuditSigningKey? = nil,
         clock: @escaping @Sendable () -> Int64 = AuditLogWriter.systemMilliseconds,
         logger: Logger = Logger(label: "bulwark.audit"),
-        alarm: @escaping Alarm = { _, _ in }
+        alarm: @escaping Alarm = { _, _ in },
+        sealing: AuditSealing? = nil
     ) throws(AuditLogError) {
+        try self.init(config: config, key: key, clock: clock, logger: logger, alarm: alarm, sealing: sealing, batching: .automatic)
+    }
+
+    init(
+        config: AuditConfig, key: AuditSigningKey?, clock: @escaping @Sendable () -> Int64,
+        logger: Logger = Logger(label: "bulwark.audit"), alarm: @escaping Alarm = { _, _ in },
+        sealing: AuditSealing? = nil, batching: Batching
+    ) throws(AuditLogError) {
+        self.sealing = sealing
+        self.batching = batching
         self.config = config
         self.clock = clock
         self.alarm = alarm
@@ -65,7 +89,8 @@ public final class AuditLogWriter: @unchecked Sendable {
         if let key { signingKey = key } else { signingKey = try AuditSigningKey.loadOrCreate(path: config.keyFile) }
         self.publicKey = signingKey.publicKey
         self.summariser = AuditSummariser(window: config.summaryWindowMilliseconds)
-        self.store = try AuditSegmentStore(config: config, key: signingKey, now: clock())
+        self.store = try AuditSegmentStore(config: config, key: signingKey, now: clock(), sealing: sealing)
+        durableEventEnd = store.eventEnd
         queue.append(contentsOf: store.notes)
         for note in store.notes { logger.warning("audit log: \(note.reason)") }
         let thread = Thread { [self] in self.runFlushLoop() }
@@ -165,6 +190,23 @@ public final class AuditLogWriter: @unchecked Sendable {
         return !stopped && !closing && lostSinceLastSuccess == 0
     }
 
+    /// One past the last event known to be on disk (fsynced): how far a reader of the log
+    /// (the `__bulwark_audit` topic) may go without serving an event a crash could still
+    /// take back. Checkpoints after it do not count, so it always follows an event.
+    public var durableEnd: UInt64 {
+        condition.lock()
+        defer { condition.unlock() }
+        return durableEventEnd
+    }
+
+    /// Whether the last commit failed (and none has succeeded since): events recorded now
+    /// would most likely not be persisted either.
+    public var isFailing: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return failing
+    }
+
     public var statistics: AuditWriterStatistics {
         condition.lock()
         defer { condition.unlock() }
@@ -187,6 +229,9 @@ public final class AuditLogWriter: @unchecked Sendable {
         while running {  // one pass per group commit; ends at close
             condition.lock()
             var waits = 0
+            while batching == .onFlushOnly && !closing && flushRequested == flushDone {
+                condition.wait()
+            }
             while queue.isEmpty && !closing && flushRequested == flushDone && waits < 1 {
                 let now = clock()
                 var deadline = now + 200
@@ -238,6 +283,7 @@ public final class AuditLogWriter: @unchecked Sendable {
             }
 
             condition.lock()
+            failing = failure != nil
             if let failure {
                 stats.eventsLost += UInt64(batch.count)
                 lostSinceLastSuccess += batch.count
@@ -246,6 +292,7 @@ public final class AuditLogWriter: @unchecked Sendable {
                     if failedRanges.count > 1024 { failedRanges.removeFirst(failedRanges.count - 1024) }
                 }
             } else {
+                durableEventEnd = store.eventEnd
                 stats.eventsWritten += UInt64(batch.count)
                 if !batch.isEmpty { stats.commits += 1 }
                 if lostSinceLastSuccess > 0 {

@@ -17,6 +17,8 @@ import Crypto
 enum AuditRecordCodec {
     static let eventType: UInt8 = 1
     static let checkpointType: UInt8 = 2
+    /// An event body sealed for encryption at rest (`AuditSealing`).
+    static let sealedEventType: UInt8 = 3
     static let hashSize = 32
     static let signatureSize = 64
     /// Fixed part of an event body, before the first string.

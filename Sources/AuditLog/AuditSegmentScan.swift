@@ -17,8 +17,14 @@ struct AuditSegmentScan {
     var firstTime: Int64?
     var eventsAfterCheckpoint = 0
     var endsWithCheckpoint = false
+    var lastEventSequence: UInt64 = 0
 
-    init(firstSequence: UInt64, previousHash: [UInt8]) {
+    /// Opens sealed event bodies; without a key a sealed event still counts (sequence and
+    /// hash) but adds nothing to the index.
+    let opener: AuditBodyOpener
+
+    init(firstSequence: UInt64, previousHash: [UInt8], opener: AuditBodyOpener = AuditBodyOpener(sealing: nil)) {
+        self.opener = opener
         nextSequence = firstSequence
         lastHash = previousHash
         index = AuditSegmentIndex(segmentFirstSequence: firstSequence)
@@ -40,15 +46,22 @@ struct AuditSegmentScan {
                     end = .invalid(offset: offset)
                     return
                 }
-                let raw = try? AuditRawEvent.parse(slice)
-                if let raw {
-                    if firstTime == nil { firstTime = raw.time }
+                let isEvent = header.type != AuditRecordCodec.checkpointType
+                if isEvent {
+                    lastEventSequence = header.sequence
                     eventsAfterCheckpoint += 1
                 } else {
                     eventsAfterCheckpoint = 0
                 }
-                endsWithCheckpoint = raw == nil
-                index.add(raw, sequence: header.sequence, offset: offset, end: next)
+                endsWithCheckpoint = !isEvent
+                let opener = self.opener
+                let indexed: Bool? = try? opener.withPlain(slice) { (plain) throws(AuditLogError) -> Bool in
+                    guard let raw = try AuditRawEvent.parse(plain) else { return false }
+                    if firstTime == nil { firstTime = raw.time }
+                    index.add(raw, sequence: header.sequence, offset: offset, end: next)
+                    return true
+                }
+                if indexed != true { index.add(nil, sequence: header.sequence, offset: offset, end: next) }
                 nextSequence = header.sequence + 1
                 lastHash = Array(bytes[hash])
                 offset = next

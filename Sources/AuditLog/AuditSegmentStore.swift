@@ -1,3 +1,5 @@
+import EnvelopeCrypto
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,6 +23,8 @@ final class AuditSegmentStore {
     private var activeOpenedAt: Int64 = 0
     private(set) var nextSequence: UInt64 = 1
     private(set) var lastHash = [UInt8](repeating: 0, count: 32)
+    /// The last event (not checkpoint) appended, 0 before the first in this process's view.
+    private(set) var lastEventSequence: UInt64 = 0
     /// The active segment's index, kept as records are appended; written out at rotation.
     private(set) var index = AuditSegmentIndex(segmentFirstSequence: 1)
     private(set) var lastCheckpointTime: Int64
@@ -35,9 +39,16 @@ final class AuditSegmentStore {
     /// Opens the log in `config.directory`, creating it if needed. A torn final record of
     /// the active segment (bytes after the last complete record: an append cut short by a
     /// crash, never acknowledged) is cut off; `notes` says so, for the writer to record.
-    init(config: AuditConfig, key: AuditSigningKey, now: Int64) throws(AuditLogError) {
+    /// Encryption at rest: new event records are sealed when it says so.
+    let sealing: AuditSealing?
+    /// The current DEK's sealer: a new one for each segment and each start (nonce safety).
+    private var sealer: BatchSealer?
+    private var opener: AuditBodyOpener { AuditBodyOpener(sealing: sealing, logId: logId) }
+
+    init(config: AuditConfig, key: AuditSigningKey, now: Int64, sealing: AuditSealing? = nil) throws(AuditLogError) {
         self.config = config
         self.key = key
+        self.sealing = sealing
         self.logId = key.publicKey.logId
         self.lastCheckpointTime = now
         try AuditFileIO.makeDirectory(config.directory)
@@ -74,11 +85,12 @@ final class AuditSegmentStore {
         guard header.logId == logId else {
             throw AuditLogError(.badKey, "segment \(file) belongs to another log (its log id does not match the signing key)")
         }
-        var scan = AuditSegmentScan(firstSequence: header.firstSequence, previousHash: header.previousHash)
+        var scan = AuditSegmentScan(firstSequence: header.firstSequence, previousHash: header.previousHash, opener: opener)
         bytes.withUnsafeBytes { scan.run($0) }
         activeFirstSequence = first
         nextSequence = scan.nextSequence
         lastHash = scan.lastHash
+        lastEventSequence = scan.lastEventSequence
         index = scan.index
         activeOpenedAt = scan.firstTime ?? now
         uncheckpointed = scan.eventsAfterCheckpoint
@@ -109,7 +121,7 @@ final class AuditSegmentStore {
         if let prior = closedSegments.last {
             let bytes = try AuditFileIO.readAll(path(AuditSegmentHeader.fileName(firstSequence: prior)))
             let header = try AuditSegmentHeader.decode(bytes)
-            var scan = AuditSegmentScan(firstSequence: header.firstSequence, previousHash: header.previousHash)
+            var scan = AuditSegmentScan(firstSequence: header.firstSequence, previousHash: header.previousHash, opener: opener)
             bytes.withUnsafeBytes { scan.run($0) }
             return scan.lastHash
         }
@@ -138,6 +150,7 @@ final class AuditSegmentStore {
         lastHash = previousHash
         index = AuditSegmentIndex(segmentFirstSequence: firstSequence)
         endsWithCheckpoint = false
+        sealer = nil
     }
 
     /// Encodes and appends `events` with one write. On failure the partial write is cut and
@@ -149,19 +162,33 @@ final class AuditSegmentStore {
         var sequence = nextSequence
         var hash = lastHash
         var newIndex = index
+        if let sealing, sealing.sealNewRecords, sealer == nil || sealer!.isRetired { sealer = try sealing.newSealer() }
+        var plain: [UInt8] = []
         for event in events {
             let start = buffer.count
             buffer += [0, 0, 0, 0]
-            AuditRecordCodec.appendEventBody(event, sequence: sequence, to: &buffer)
-            hash = AuditRecordCodec.finishRecord(&buffer, bodyStart: start + 4, previousHash: hash)
-            buffer.withUnsafeBytes { p in
-                let body = UnsafeRawBufferPointer(rebasing: p[(start + 4)..<(p.count - 32)])
-                newIndex.add(try? AuditRawEvent.parse(body), sequence: sequence, offset: activeSize + start, end: activeSize + p.count)
+            if let sealer {
+                // The index is built from the plain body; only the sealed one is written.
+                plain.removeAll(keepingCapacity: true)
+                AuditRecordCodec.appendEventBody(event, sequence: sequence, to: &plain)
+                try AuditSealing.appendSealed(plain, sequence: sequence, logId: logId, sealer: sealer, to: &buffer)
+                hash = AuditRecordCodec.finishRecord(&buffer, bodyStart: start + 4, previousHash: hash)
+                plain.withUnsafeBytes { p in
+                    newIndex.add(try? AuditRawEvent.parse(p), sequence: sequence, offset: activeSize + start, end: activeSize + buffer.count)
+                }
+            } else {
+                AuditRecordCodec.appendEventBody(event, sequence: sequence, to: &buffer)
+                hash = AuditRecordCodec.finishRecord(&buffer, bodyStart: start + 4, previousHash: hash)
+                buffer.withUnsafeBytes { p in
+                    let body = UnsafeRawBufferPointer(rebasing: p[(start + 4)..<(p.count - 32)])
+                    newIndex.add(try? AuditRawEvent.parse(body), sequence: sequence, offset: activeSize + start, end: activeSize + p.count)
+                }
             }
             sequence += 1
         }
         try write(buffer)
         nextSequence = sequence
+        lastEventSequence = sequence - 1
         lastHash = hash
         index = newIndex
         uncheckpointed += events.count
@@ -212,6 +239,9 @@ final class AuditSegmentStore {
         return now - activeOpenedAt >= config.segmentMilliseconds
             && index.blocks.contains { $0.kindMask & ~auditLogBit != 0 }
     }
+
+    /// One past the last event: where a reader that skips checkpoints has caught up.
+    var eventEnd: UInt64 { lastEventSequence > 0 ? lastEventSequence + 1 : activeFirstSequence }
 
     /// When the active segment becomes due for time-based rotation.
     var rotationDeadline: Int64 { activeOpenedAt + config.segmentMilliseconds }
@@ -279,7 +309,7 @@ final class AuditSegmentStore {
         }
         guard let bytes = try? AuditFileIO.readAll(file),
               let header = try? AuditSegmentHeader.decode(bytes) else { return nil }
-        var scan = AuditSegmentScan(firstSequence: header.firstSequence, previousHash: header.previousHash)
+        var scan = AuditSegmentScan(firstSequence: header.firstSequence, previousHash: header.previousHash, opener: opener)
         bytes.withUnsafeBytes { scan.run($0) }
         return scan.index.maxTime
     }

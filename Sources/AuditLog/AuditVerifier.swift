@@ -31,8 +31,14 @@ public struct AuditVerificationReport: Sendable, Hashable {
 /// its sequence number with the same hash. Only the last segment may end inside a record
 /// (a torn tail), and only after the HEAD.
 public enum AuditVerifier {
-    public static func verify(directory: String, publicKey: AuditPublicKey) throws(AuditLogError) -> AuditVerificationReport {
+    /// `sealing` opens sealed events so that they are decoded too; without it the chain,
+    /// signatures and HEAD of a sealed log are still checked, and a note says how many
+    /// sealed events were not decoded.
+    public static func verify(directory: String, publicKey: AuditPublicKey,
+                              sealing: AuditSealing? = nil) throws(AuditLogError) -> AuditVerificationReport {
         var report = AuditVerificationReport()
+        var sealedUnread: UInt64 = 0
+        let opener = AuditBodyOpener(sealing: sealing, logId: publicKey.logId)
         var all = try AuditLogDirectory.segments(in: directory)
         var expected: UInt64 = 1
         var previous = [UInt8](repeating: 0, count: 32)
@@ -128,8 +134,11 @@ public enum AuditVerifier {
                             }
                             lastSigned = expected
                             report.checkpoints += 1
+                        } else if h.type == AuditRecordCodec.sealedEventType && sealing == nil {
+                            sealedUnread += 1
+                            report.events += 1
                         } else {
-                            guard (try? AuditRecordCodec.validateEvent(body)) != nil else {
+                            guard (try? opener.withPlain(body, { (plain) throws(AuditLogError) in try AuditRecordCodec.validateEvent(plain) })) != nil else {
                                 failure = (expected, "record \(expected) does not decode")
                                 return
                             }
@@ -157,6 +166,9 @@ public enum AuditVerifier {
             report.notes.append("no HEAD file: truncation after the last checkpoint cannot be detected")
         }
         report.lastSignedSequence = lastSigned
+        if sealedUnread > 0 {
+            report.notes.append("\(sealedUnread) sealed event(s) checked by chain and signatures only (give the master key to decode them)")
+        }
         if report.tornTailBytes > 0 {
             report.notes.append("torn tail: \(report.tornTailBytes) byte(s) of an unacknowledged record after \(report.lastSequence)")
         }

@@ -1,3 +1,4 @@
+import AuditLog
 import BrokerSecurity
 import EnvelopeCrypto
 import Foundation
@@ -46,7 +47,8 @@ public final class BulwarkBroker: Sendable {
         let producerIds = try ProducerIdAllocator(directory: config.logDir)
         let credentials = try CredentialStore(path: CredentialStore.path(dataDirectory: config.logDir))
         readiness.set(.storage)
-        let audit = try BrokerAudit.open(config: config.audit, logger: logger.subsystem("audit"))
+        let audit = try BrokerAudit.open(config: config.audit, logger: logger.subsystem("audit"),
+                                         sealing: encryption.map { AuditSealing(keyring: $0.keyring, sealNewRecords: $0.sealNewBatches) })
         if let writer = audit.writer { readiness.watchAudit { writer.isWritable } }
         readiness.set(.audit)
         let acls = try AclStore(dataDirectory: config.logDir)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuditLog
+import EnvelopeCrypto
 import Foundation
 
 /// `bulwark audit …`: read, follow, verify and export the audit log of a data directory.
@@ -18,6 +19,54 @@ struct AuditLocationOptions: ParsableArguments {
     @Option(help: "The broker's data directory (log.dirs); the log is in its audit/.") var dataDir: String?
     @Option(help: "A server.properties whose log.dirs (and bulwark.audit.dir) locate the log.") var config: String?
     @Option(help: "The audit directory itself.") var auditDir: String?
+    @Option(help: "Master key file, for a log sealed by encryption at rest (as for bulwark keys).") var masterKeyFile: String?
+    @Option(help: "Environment variable holding the master key (hex or base64).") var masterKeyEnv: String?
+    @Option(help: "File whose first line is the passphrase the master key is derived from.") var passphraseFile: String?
+
+    /// The data directory whose keys/ holds the keyring: --data-dir, the config's log.dirs,
+    /// or the parent of --audit-dir.
+    private func dataDirectory() throws -> String {
+        if let dataDir { return dataDir }
+        if let config {
+            let properties = try Self.readProperties(config)
+            return properties["log.dirs"]?.split(separator: ",").first.map(String.init) ?? properties["log.dir"] ?? "/tmp/kafka-logs"
+        }
+        if let auditDir { return (auditDir as NSString).deletingLastPathComponent }
+        throw ValidationError("give --data-dir, --config or --audit-dir")
+    }
+
+    /// The keyring for sealed events, from the master key options or the config's
+    /// `bulwark.encryption.*` keys; nil when neither names a master key. The keyring is
+    /// locked while open, so a log sealed by a running broker is read through the
+    /// `__bulwark_audit` topic, or here once the broker is stopped.
+    func sealing() throws -> AuditSealing? {
+        var file = masterKeyFile, env = masterKeyEnv, passphrase = passphraseFile
+        if file == nil && env == nil && passphrase == nil, let config {
+            let properties = try Self.readProperties(config)
+            file = properties["bulwark.encryption.master.key.file"]
+            env = properties["bulwark.encryption.master.key.env"]
+            passphrase = properties["bulwark.encryption.passphrase.file"]
+        }
+        let keyDirectory = try dataDirectory() + "/keys"
+        let provider: any MasterKeyProvider
+        switch (file, env, passphrase) {
+        case (nil, nil, nil): return nil
+        case (let f?, nil, nil): provider = KeyFileMasterKeyProvider(path: f)
+        case (nil, let v?, nil): provider = EnvironmentMasterKeyProvider(variable: v)
+        case (nil, nil, let p?): provider = PassphraseMasterKeyProvider(passphraseFile: p, keyDirectory: keyDirectory)
+        default: throw ValidationError("give at most one of --master-key-file, --master-key-env, --passphrase-file")
+        }
+        do {
+            return AuditSealing(keyring: try Keyring(directory: keyDirectory, provider: provider), sealNewRecords: false)
+        } catch {
+            throw ValidationError("cannot open the keyring in \(keyDirectory): \(error.message)")
+        }
+    }
+
+    /// A reader of the resolved log that opens sealed events when a master key is given.
+    func reader(_ config: AuditConfig) throws -> AuditLogReader {
+        AuditLogReader(directory: config.directory, sealing: try sealing())
+    }
 
     func resolve() throws -> AuditConfig {
         if let auditDir { return AuditConfig(directory: auditDir) }

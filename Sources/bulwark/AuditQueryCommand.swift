@@ -20,7 +20,7 @@ struct AuditQueryCommand: ParsableCommand {
         var printed = 0
         let stats: AuditScanStatistics
         do {
-            stats = try AuditLogReader(directory: config.directory).query(query) { record in
+            stats = try location.reader(config).query(query) { record in
                 printer.print(record)
                 printed += 1
                 return limit.map { printed < $0 } ?? true
@@ -49,7 +49,7 @@ struct AuditExportCommand: ParsableCommand {
         let config = try location.resolve()
         var printer = AuditPrinter(format: format)
         do {
-            try AuditLogReader(directory: config.directory).query(try filters.query()) { printer.print($0); return true }
+            try location.reader(config).query(try filters.query()) { printer.print($0); return true }
         } catch let error as AuditLogError {
             throw auditFail(error.message)
         }

@@ -18,7 +18,7 @@ struct AuditStatsCommand: ParsableCommand {
         var hours: [Int64: (allowed: UInt64, denied: UInt64)] = [:]
         var total: UInt64 = 0
         do {
-            try AuditLogReader(directory: config.directory).query(try filters.query()) { r in
+            try location.reader(config).query(try filters.query()) { r in
                 let e = r.event
                 let n = UInt64(max(e.count, 1))
                 total += n

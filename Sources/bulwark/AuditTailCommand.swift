@@ -25,7 +25,7 @@ struct AuditTailCommand: ParsableCommand {
         let config = try location.resolve()
         let query = try filters.query()
         guard lines >= 0, pollMs >= 10 else { throw ValidationError("--lines ≥ 0 and --poll-ms ≥ 10") }
-        let reader = AuditLogReader(directory: config.directory)
+        let reader = try location.reader(config)
         var printer = AuditPrinter(format: format)
         var recent: [AuditRecord] = []
         var next: UInt64 = 0

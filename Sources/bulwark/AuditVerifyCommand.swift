@@ -20,7 +20,7 @@ struct AuditVerifyCommand: ParsableCommand {
             } else {
                 key = try AuditSigningKey.load(path: keyFile ?? config.keyFile).publicKey
             }
-            let report = try AuditVerifier.verify(directory: config.directory, publicKey: key)
+            let report = try AuditVerifier.verify(directory: config.directory, publicKey: key, sealing: try location.sealing())
             for note in report.notes { print("note: \(note)") }
             if let bad = report.firstBadSequence {
                 print("FAILED: first bad sequence number \(bad): \(report.problem ?? "")")

@@ -9,7 +9,7 @@ import Testing
     /// A log of six segments: 40 events per flush, a checkpoint at each flush, a rotation
     /// after each (4 KiB segments); then 10 more events, a final checkpoint and HEAD at close.
     static func makeLog(_ dir: AuditTempDirectory, key: AuditSigningKey) async throws -> [UInt64] {
-        let writer = try AuditLogWriter(config: AuditFixtures.config(dir, segmentBytes: 4096), key: key)
+        let writer = try AuditFixtures.flushOnlyWriter(AuditFixtures.config(dir, segmentBytes: 4096), key: key)
         for chunk in 0..<5 {
             for i in 0..<40 { _ = writer.record(AuditFixtures.event(chunk * 40 + i)) }
             try await writer.flush()
@@ -172,7 +172,7 @@ import Testing
         config.retentionMilliseconds = 60_000
         config.segmentMilliseconds = 10 * 86_400_000  // rotation by size only, so the shape is exact
         let clock = ManualClock(AuditFixtures.t0)
-        let writer = try AuditLogWriter(config: config, key: key, clock: clock.read)
+        let writer = try AuditFixtures.flushOnlyWriter(config, key: key, clock: clock)
         for chunk in 0..<4 {
             for i in 0..<40 { _ = writer.record(AuditFixtures.event(chunk * 40 + i, time: clock.read())) }
             try await writer.flush()

@@ -73,6 +73,14 @@ enum AuditFixtures {
             connectionId: UInt64.random(in: 1...50, using: &rng))
     }
 
+    /// A writer that commits only at `flush()` and `close()`, so the segments, rotations and
+    /// checkpoints a test asserts follow from what it wrote, not from the flush thread's timing.
+    static func flushOnlyWriter(_ config: AuditConfig, key: AuditSigningKey, clock: ManualClock? = nil,
+                                sealing: AuditSealing? = nil) throws -> AuditLogWriter {
+        try AuditLogWriter(config: config, key: key, clock: clock?.read ?? AuditLogWriter.systemMilliseconds,
+                           sealing: sealing, batching: .onFlushOnly)
+    }
+
     /// Writes `events` through a writer (one flush at the end) and closes it.
     static func write(_ events: [AuditEvent], config: AuditConfig, key: AuditSigningKey, clock: ManualClock? = nil) async throws {
         let writer = try AuditLogWriter(config: config, key: key, clock: clock?.read ?? AuditLogWriter.systemMilliseconds)

@@ -20,7 +20,7 @@ import Testing
         let key = AuditSigningKey.generate()
         let config = AuditFixtures.config(dir, segmentBytes: 4096)
         let events = (0..<200).map { AuditFixtures.event($0) }
-        let writer = try AuditLogWriter(config: config, key: key)
+        let writer = try AuditFixtures.flushOnlyWriter(config, key: key)
         for chunk in stride(from: 0, to: events.count, by: 40) {
             for e in events[chunk..<(chunk + 40)] { _ = writer.record(e) }
             try await writer.flush()

@@ -107,7 +107,8 @@ def test_metadata_hides_undescribable_topics(authz):
     r = kcat(authz, "alice", "-L", "-J")
     assert sorted(t["topic"] for t in json.loads(r.stdout)["topics"]) == ["orders"]
     r = kcat(authz, "admin", "-L", "-J")
-    assert sorted(t["topic"] for t in json.loads(r.stdout)["topics"]) == ["orders", "payments"]
+    # The super user also sees the audit log's internal topic.
+    assert sorted(t["topic"] for t in json.loads(r.stdout)["topics"]) == ["__bulwark_audit", "orders", "payments"]
 
 
 def test_named_unauthorized_topic_is_29_whether_or_not_it_exists(authz):
@@ -210,6 +211,12 @@ def test_hot_reload_flips_a_decision_mid_session_and_bad_files_are_rejected(auth
     tmp.rename(authz.policy_dir / "kafka.json")
     time.sleep(1.0)  # the broker polls every 100 ms; a change must be in force within a second
     assert produce(bob, "orders", b"allowed") is None
+    # The reload is audited with the files in force before and after (name and SHA-256).
+    import hashlib
+    reloads = [e for e in audit_query(authz, "--kind", "lifecycle") if e.get("action") == "reload-policies"]
+    digest = hashlib.sha256((authz.policy_dir / "kafka.json").read_bytes()).hexdigest()
+    assert reloads[-1]["after"] == f"version=2\nkafka.json sha256={digest}", reloads[-1]
+    assert reloads[-1]["before"].startswith("version=1\nkafka.json sha256=") and digest not in reloads[-1]["before"]
     # A broken file is rejected with a precise error; the previous policies stay in force.
     (authz.policy_dir / "broken.json").write_text('{"policies": [{"id": 99, "resources": {"topic": {"values": ["x"]}}, ')
     time.sleep(1.0)

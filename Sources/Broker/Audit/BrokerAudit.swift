@@ -1,5 +1,6 @@
 import AuditLog
 import Foundation
+import KafkaWire
 import Logging
 import Synchronization
 
@@ -13,12 +14,16 @@ final class BrokerAudit: Sendable {
         self.writer = writer
     }
 
+    /// The `__bulwark_audit` topic over this log (nil when the log is off).
+    var topic: AuditTopic? { writer.map(AuditTopic.init) }
+
     /// Opens the audit log the configuration describes (nil when it is disabled).
-    static func open(config: AuditConfig, logger: Logger) throws -> BrokerAudit {
+    /// With `sealing` (encryption at rest configured) new events are sealed.
+    static func open(config: AuditConfig, logger: Logger, sealing: AuditSealing? = nil) throws -> BrokerAudit {
         guard config.enabled else { return BrokerAudit(writer: nil) }
         let writer = try AuditLogWriter(config: config, logger: logger, alarm: { error, lost in
             logger.critical("audit events could not be persisted", metadata: ["error": "\(error)", "lost": "\(lost)"])
-        })
+        }, sealing: sealing)
         return BrokerAudit(writer: writer)
     }
 
@@ -29,9 +34,31 @@ final class BrokerAudit: Sendable {
         trail?.add(ticket)
     }
 
+    /// Records `event` and returns once it is persisted; throws when it could not be and it
+    /// is fail-closed. For events outside a request's trail (authentication answers).
+    func recordDurably(_ event: AuditEvent) async throws {
+        guard let writer else { return }
+        try await writer.waitDurable(writer.record(event))
+    }
+
+    /// The APIs whose requests change state (topics, records, configs, ACLs, users, groups).
+    static let adminApis: Set<KafkaApiKey> = [
+        .createTopics, .deleteTopics, .deleteRecords, .createPartitions, .alterConfigs, .incrementalAlterConfigs,
+        .createAcls, .deleteAcls, .alterUserScramCredentials, .deleteGroups,
+    ]
+
+    /// Whether an admin request must be refused before it runs: admin events are fail-closed
+    /// and the log is failing to persist. The change would otherwise be made and only its
+    /// audit event lost; refusing first keeps every change that happens audited.
+    func refuses(_ api: KafkaApiKey) -> Bool {
+        guard let writer, Self.adminApis.contains(api), writer.isFailing else { return false }
+        return writer.config.isFailClosed(AuditEvent(kind: .admin, time: 0))
+    }
+
     /// A broker lifecycle event (start, stop, policy reloads).
-    func lifecycle(_ action: String, reason: String = "", result: AuditResult = .allowed) {
-        record(AuditEvent(kind: .lifecycle, time: Self.nowMs(), result: result, action: action, reason: reason))
+    func lifecycle(_ action: String, reason: String = "", result: AuditResult = .allowed, before: String = "", after: String = "") {
+        record(AuditEvent(kind: .lifecycle, time: Self.nowMs(), result: result, action: action, reason: reason,
+                          before: before, after: after))
     }
 
     /// Writes what is queued and stops the writer (on shutdown, after the last request).
@@ -78,6 +105,25 @@ extension RequestContext {
                                result: result, action: action, reason: reason)
         event.before = before
         event.after = after
+        audit.record(event, trail: auditTrail)
+    }
+}
+
+extension RequestContext {
+    /// Records what record-level rules did to one partition's records in this request
+    /// (Fetch: returned, filtered, masked; Produce: accepted, refused). The request's answer
+    /// waits for it like for its other events; it is fail-open unless configured otherwise
+    /// (`bulwark.audit.failure.mode.recordSummary`).
+    func auditRecordSummary(_ summary: AuditRecordSummary) {
+        var event = AuditEvent(recordSummary: summary, time: BrokerAudit.nowMs())
+        event.principal = principal
+        event.apiName = apiKey.name
+        event.apiVersion = apiVersion
+        event.clientAddress = clientAddress
+        event.listener = listener
+        event.connectionId = connectionId
+        event.correlationId = correlationId
+        event.clientId = clientId ?? ""
         audit.record(event, trail: auditTrail)
     }
 }

@@ -1,3 +1,4 @@
+import AuditLog
 import Foundation
 import Logging
 import PolicyEngine
@@ -85,12 +86,21 @@ final class PolicyStore: Sendable {
                          acls: [KafkaAclBinding]) throws -> Int64 {
         let version = s.version + 1
         let snapshot = try PolicySnapshot.load(files: files, kafkaAcls: acls, superUsers: superUsers, version: version)
+        let before = s.version == 0 ? "" : Self.auditDescription(version: s.version, files: s.files)
         s = State(evaluator: PolicyEvaluator(snapshot: snapshot), files: files, stamps: stamps, version: version)
         BrokerMetrics.policyVersion(version)
         logger.info("policies loaded", metadata: ["version": "\(version)", "policies": "\(snapshot.policyCount)",
                                                   "acls": "\(acls.count)"])
-        audit.lifecycle("reload-policies", reason: "version \(version): \(snapshot.policyCount) policies, \(acls.count) ACLs")
+        audit.lifecycle("reload-policies", reason: "version \(version): \(snapshot.policyCount) policies, \(acls.count) ACLs",
+                        before: before, after: Self.auditDescription(version: version, files: files))
         return version
+    }
+
+    /// The policy files in force, for the audit log's before/after: each file's name and
+    /// SHA-256 (the contents can be large; the digest names the exact version).
+    static func auditDescription(version: Int64, files: [PolicyFile]) -> String {
+        (["version=\(version)"] + files.sorted { $0.name < $1.name }.map { "\($0.name) sha256=\(AuditDigest.sha256Hex($0.contents))" })
+            .joined(separator: "\n")
     }
 
     /// Polls the directory until cancelled; a change reaches open connections within one

@@ -63,10 +63,11 @@ struct AlterUserScramCredentialsHandler: ApiHandler {
             let a = ScramMechanismCode.algorithm(u.mechanism)!
             let credential = ScramCredential.fromSaltedPassword(u.saltedPassword, salt: u.salt, iterations: Int(u.iterations), algorithm: a)
             do {
+                let existed = state.credentials.credential(user: u.name, algorithm: a).map { "\(a.mechanismName) iterations=\($0.iterations)" } ?? ""
                 try state.credentials.upsert(user: u.name, credential: credential)
                 // What changed, never the secret: the mechanism and iteration count.
                 context.auditAdmin("upsert-scram-credential", resourceType: "user", resourceName: u.name,
-                                   after: "\(a.mechanismName) iterations=\(u.iterations)")
+                                   before: existed, after: "\(a.mechanismName) iterations=\(u.iterations)")
             } catch {
                 errors[u.name] = (.unknownServerError, "credential store: \(error.message)")
             }

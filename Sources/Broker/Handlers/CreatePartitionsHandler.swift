@@ -13,6 +13,11 @@ struct CreatePartitionsHandler: ApiHandler {
                                               errorMessage: nil))
                 continue
             }
+            guard topic.name != AuditTopic.name else {
+                response.results.append(.init(name: topic.name, errorCode: KafkaErrorCode.invalidTopicException.rawValue,
+                                              errorMessage: AuditTopic.refusal("CreatePartitions")))
+                continue
+            }
             guard let current = state.logs.topics()[topic.name]?.partitionCount else {
                 response.results.append(.init(name: topic.name, errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue,
                                               errorMessage: "unknown topic '\(topic.name)'"))

@@ -26,7 +26,8 @@ struct CreateTopicsHandler: ApiHandler {
             let result = create(topic, validateOnly: request.validateOnly)
             if result.errorCode == 0, !request.validateOnly {
                 context.auditAdmin("create-topic", resourceType: "topic", resourceName: topic.name,
-                                   after: "partitions=\(result.numPartitions)")
+                                   after: TopicConfigChange.describe(state.logs.topics()[topic.name]?.overrides
+                                       .merging(["partitions": "\(result.numPartitions)"]) { a, _ in a } ?? [:]))
             }
             response.topics.append(result)
         }
@@ -36,6 +37,11 @@ struct CreateTopicsHandler: ApiHandler {
     private func create(_ topic: CreateTopicsRequest.CreatableTopic, validateOnly: Bool) -> Result {
         if let error = TopicNames.validate(topic.name) {
             return failure(topic.name, error, "invalid topic name '\(topic.name)'")
+        }
+        if topic.name == AuditTopic.name {
+            return state.audit.topic != nil
+                ? failure(topic.name, .topicAlreadyExists, "topic '\(topic.name)' already exists (the audit log)")
+                : failure(topic.name, .invalidTopicException, "'\(topic.name)' is reserved for the audit log")
         }
         if state.logs.topics()[topic.name] != nil {
             return failure(topic.name, .topicAlreadyExists, "topic '\(topic.name)' already exists")

@@ -12,6 +12,9 @@ struct DeleteRecordsHandler: ApiHandler {
                 guard deletable.contains(topic.name) else {
                     return .init(partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: KafkaErrorCode.topicAuthorizationFailed.rawValue)
                 }
+                guard topic.name != AuditTopic.name else {
+                    return .init(partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: KafkaErrorCode.invalidTopicException.rawValue)
+                }
                 guard let log = state.logs.partition(TopicPartition(topic: topic.name, partition: p.partitionIndex)) else {
                     return .init(partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue)
                 }

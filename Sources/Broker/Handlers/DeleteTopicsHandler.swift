@@ -12,11 +12,16 @@ struct DeleteTopicsHandler: ApiHandler {
                 response.responses.append(.init(name: name, errorCode: KafkaErrorCode.topicAuthorizationFailed.rawValue))
                 continue
             }
+            guard name != AuditTopic.name else {
+                response.responses.append(.init(name: name, errorCode: KafkaErrorCode.invalidTopicException.rawValue))
+                continue
+            }
             do {
+                let before = state.logs.topics()[name].map { TopicConfigChange.describe(["partitions": "\($0.partitionCount)"].merging($0.overrides) { a, _ in a }) } ?? ""
                 try state.logs.deleteTopic(name)
                 await state.groups.topicDeleted(name)
                 state.logger.info("deleted topic", metadata: ["topic": "\(name)"])
-                context.auditAdmin("delete-topic", resourceType: "topic", resourceName: name)
+                context.auditAdmin("delete-topic", resourceType: "topic", resourceName: name, before: before)
                 response.responses.append(.init(name: name))
             } catch {
                 response.responses.append(.init(name: name, errorCode: error.errorCode.rawValue))

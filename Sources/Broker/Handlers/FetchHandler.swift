@@ -41,6 +41,13 @@ struct FetchHandler: ApiHandler {
                     partitions.append(data)
                     continue
                 }
+                if topic.topic == AuditTopic.name, let audit = state.audit.topic {
+                    data = audit.fetch(data, offset: p.fetchOffset, maxBytes: out.byteCount == 0 ? max(Int(p.partitionMaxBytes), 1) : min(Int(p.partitionMaxBytes), budget))
+                    let n = data.records?.readableBytes ?? 0
+                    (out.byteCount, budget, out.hasErrors) = (out.byteCount + n, budget - n, out.hasErrors || data.errorCode != 0)
+                    partitions.append(data)
+                    continue
+                }
                 guard let log = state.logs.partition(TopicPartition(topic: topic.topic, partition: p.partition)) else {
                     data.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
                     out.hasErrors = true
@@ -85,8 +92,11 @@ struct FetchHandler: ApiHandler {
                 state.logs.partition(TopicPartition(topic: t.topic, partition: p.partition)).map { ($0, p.fetchOffset) }
             }
         }
-        guard !targets.isEmpty else { return }
+        let auditOffset = request.topics.first(where: { $0.topic == AuditTopic.name })?.partitions.first?.fetchOffset
+        let audit = auditOffset == nil ? nil : state.audit.topic
+        guard !targets.isEmpty || audit != nil else { return }
         await withTaskGroup(of: Void.self) { group in
+            if let audit, let auditOffset { group.addTask { await audit.waitForEvents(after: auditOffset, timeout: timeout) } }
             for (log, offset) in targets {
                 group.addTask { await log.waitForAppend(after: offset, timeout: timeout) }
             }

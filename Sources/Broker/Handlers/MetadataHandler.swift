@@ -20,6 +20,7 @@ struct MetadataHandler: ApiHandler {
             names = requested.compactMap(\.name)
         } else {
             names = topics.keys.sorted()
+            if state.audit.topic != nil { names.append(AuditTopic.name) }
         }
         // DESCRIBE on each topic: an all-topics request silently leaves out the others; a
         // named one answers TOPIC_AUTHORIZATION_FAILED whether or not the topic exists.
@@ -32,6 +33,12 @@ struct MetadataHandler: ApiHandler {
         for name in names {
             guard describable.contains(name) else {
                 response.topics.append(.init(errorCode: KafkaErrorCode.topicAuthorizationFailed.rawValue, name: name))
+                continue
+            }
+            if name == AuditTopic.name {
+                // Served from the audit log; never auto-created in the topic log.
+                response.topics.append(state.audit.topic?.metadata(nodeId: state.nodeId)
+                                       ?? .init(errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: name))
                 continue
             }
             if topics[name] == nil, allowCreate, request.topics != nil {

@@ -20,8 +20,10 @@ struct OffsetCommitHandler: ApiHandler {
         var permitted = request
         permitted.topics.removeAll { !readable.contains($0.name) }
         let logs = state.logs
+        let auditTopic = state.audit.topic != nil
         var response = await state.groups.offsetCommit(permitted, version: context.apiVersion) { topic, partition in
             logs.partition(TopicPartition(topic: topic, partition: partition)) != nil
+                || (auditTopic && topic == AuditTopic.name && partition == 0)
         }
         response.topics += denied(request.topics.filter { !readable.contains($0.name) }, .topicAuthorizationFailed)
         return response

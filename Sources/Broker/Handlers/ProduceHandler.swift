@@ -26,6 +26,8 @@ struct ProduceHandler: ApiHandler {
                                                         errorCode: KafkaErrorCode.transactionalIdAuthorizationFailed.rawValue))
                 } else if !writable.contains(topic.name) {
                     partitions.append(PartitionResponse(index: data.index, errorCode: KafkaErrorCode.topicAuthorizationFailed.rawValue))
+                } else if topic.name == AuditTopic.name {
+                    partitions.append(failure(data.index, .invalidTopicException, AuditTopic.refusal("Produce")))
                 } else if acks != 0 && acks != 1 && acks != -1 {
                     partitions.append(PartitionResponse(index: data.index, errorCode: KafkaErrorCode.invalidRequiredAcks.rawValue))
                 } else if request.transactionalId != nil {

@@ -6,6 +6,7 @@ enum TopicConfigChange {
                       state: BrokerState, context: RequestContext) -> (code: KafkaErrorCode, message: String?) {
         switch type {
         case ConfigResources.topic:
+            if name == AuditTopic.name { return (.invalidTopicException, AuditTopic.refusal("changing its configuration")) }
             guard let before = state.logs.topics()[name]?.overrides else {
                 return (.unknownTopicOrPartition, "unknown topic '\(name)'")
             }
@@ -32,7 +33,7 @@ enum TopicConfigChange {
     }
 
     /// `key=value` lines in key order: the before/after of an audited config change.
-    private static func describe(_ overrides: [String: String]) -> String {
+    static func describe(_ overrides: [String: String]) -> String {
         overrides.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
     }
 }

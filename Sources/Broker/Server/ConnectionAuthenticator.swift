@@ -77,7 +77,9 @@ struct ConnectionAuthenticator {
             case .challenge(let bytes):
                 return .respond(Self.rawFrame(bytes))
             case .success(let user, let bytes):
-                authenticated(user, session: session, connection: connection, audit: dispatcher.audit, logger: logger)
+                if let failure = await authenticated(user, session: session, connection: connection, audit: dispatcher.audit, logger: logger) {
+                    return .close(reason: failure)
+                }
                 return .respond(Self.rawFrame(bytes))
             case .failure(_, let reason):
                 return .close(reason: "SASL authentication failed (\(reason))")
@@ -119,7 +121,9 @@ struct ConnectionAuthenticator {
             case .challenge(let bytes):
                 return Self.encode(SaslAuthenticateResponse(errorCode: 0, errorMessage: nil, authBytes: bytes), request)
             case .success(let user, let bytes):
-                authenticated(user, session: session, connection: connection, audit: dispatcher.audit, logger: logger)
+                if let failure = await authenticated(user, session: session, connection: connection, audit: dispatcher.audit, logger: logger) {
+                    return .close(reason: failure)
+                }
                 return Self.encode(SaslAuthenticateResponse(errorCode: 0, errorMessage: nil, authBytes: bytes,
                                                             sessionLifetimeMs: maxReauthMs), request)
             case .failure(let message, let reason):
@@ -130,17 +134,27 @@ struct ConnectionAuthenticator {
         }
     }
 
+    /// Takes `user` as the connection's principal once its audit event is persisted: the
+    /// success answer never leaves before the event that records it. Returns why the
+    /// connection must close instead when a fail-closed event could not be persisted.
     private mutating func authenticated(_ user: String, session: SaslSession, connection: ConnectionInfo,
-                                        audit: BrokerAudit, logger: Logger) {
-        principal = "User:\(user)"
-        expiresAtMs = maxReauthMs > 0 ? now() + maxReauthMs : nil
+                                        audit: BrokerAudit, logger: Logger) async -> String? {
+        let candidate = "User:\(user)"
         let mechanism = Self.mechanism(of: session)
+        do {
+            try await audit.recordDurably(AuditEvent(kind: .authentication, time: BrokerAudit.nowMs(), principal: candidate,
+                                                     result: .allowed, clientAddress: connection.remoteAddress,
+                                                     listener: connection.listener, connectionId: connection.id,
+                                                     mechanism: mechanism))
+        } catch {
+            return "the authentication of \(candidate) could not be audited (\(error))"
+        }
         BrokerMetrics.authentication(mechanism: mechanism, success: true)
-        audit.record(AuditEvent(kind: .authentication, time: BrokerAudit.nowMs(), principal: principal, result: .allowed,
-                                clientAddress: connection.remoteAddress, listener: connection.listener,
-                                connectionId: connection.id, mechanism: mechanism))
+        principal = candidate
+        expiresAtMs = maxReauthMs > 0 ? now() + maxReauthMs : nil
         logger.info("authenticated", metadata: ["connection": "\(connection.id)", "client": "\(connection.remoteAddress)",
                                                 "principal": "\(principal)", "mechanism": "\(mechanism)"])
+        return nil
     }
 
     static func mechanism(of session: SaslSession) -> String {

@@ -50,6 +50,9 @@ struct RequestDispatcher: Sendable {
             authorizer: authorizer,
             audit: audit
         )
+        if audit.refuses(key) {
+            return .close(reason: "\(key.name) refused: the audit log cannot persist events and admin changes are fail-closed")
+        }
         let response: ByteBuffer?
         let started = ContinuousClock.now
         defer {
