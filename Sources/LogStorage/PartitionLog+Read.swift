@@ -15,6 +15,10 @@ extension PartitionLog {
         var lease: FileHandleCache.Lease? = nil
     }
 
+    /// A test seam: called after a read is planned and the lock released, before any
+    /// I/O — where a concurrent segment swap would hurt a reader that had not pinned its file.
+    nonisolated(unsafe) static var afterReadPlanned: (@Sendable (PartitionLog) -> Void)?
+
     /// Runs `body` with the plan's pinned descriptor (or the path's, when none was pinned).
     func withDescriptor<R>(of plan: ReadPlan, _ body: (Int32) throws(StorageError) -> R) throws(StorageError) -> R {
         if let lease = plan.lease { return try body(lease.fd) }
@@ -53,6 +57,7 @@ extension PartitionLog {
             return start < segment.size ? try pinned(plan) : plan
         }
         defer { if let lease = plan.lease { files.release(lease) } }
+        Self.afterReadPlanned?(self)
         var records = ByteBuffer()
         if plan.start < plan.end {
             do {

@@ -82,13 +82,18 @@ extension PartitionLog {
         let temp = (
             log: old.logPath + ".rewrite.tmp", index: old.indexPath + ".rewrite.tmp", time: old.timeIndexPath + ".rewrite.tmp"
         )
+        // Temps left by a failure or a skip are removed (a completed swap renamed them all);
+        // a stop at a step stands for a crash, so its files stay as a crash would leave them.
+        var simulatedCrash = false
+        defer {
+            if !simulatedCrash {
+                for path in [temp.log, temp.index, temp.time] where FileIO.exists(path) { try? FileIO.remove(path) }
+            }
+        }
         do throws(StorageError) {
             return try rewriteSegment(old, interval: interval, temp: temp, pace: pace, stopAfter: stopAfter, crypto: crypto)
         } catch {
-            // A stop at a step stands for a crash: its files stay as a crash would leave them.
-            if stopAfter == nil || !error.message.contains("(test)") {
-                for path in [temp.log, temp.index, temp.time] where FileIO.exists(path) { try? FileIO.remove(path) }
-            }
+            simulatedCrash = stopAfter != nil && error.message.hasSuffix("(test)")
             throw error
         }
     }
@@ -114,20 +119,30 @@ extension PartitionLog {
             guard state.failure == nil, let i = state.segments.firstIndex(where: { $0.baseOffset == base }), i < state.segments.count - 1,
                 state.segments[i].size == old.size, state.segments[i].nextOffset == old.nextOffset
             else { return .skipped("segment \(base) of \(topicPartition) changed during its rewrite") }
-            for path in [old.indexPath, old.timeIndexPath] {
-                files.forget(path)
-                if FileIO.exists(path) { try FileIO.remove(path) }
+            do throws(StorageError) {
+                for path in [old.indexPath, old.timeIndexPath] {
+                    files.forget(path)
+                    if FileIO.exists(path) { try FileIO.remove(path) }
+                }
+                try FileIO.syncDirectory(directory)
+                try stop(stopAfter, at: .oldIndexesRemoved)
+                try FileIO.rename(temp.log, to: old.logPath)
+                // Readers that pinned the old file keep it; everyone else opens the new one.
+                files.forget(old.logPath)
+                try FileIO.syncDirectory(directory)
+                try stop(stopAfter, at: .logReplaced)
+                try FileIO.rename(temp.index, to: old.indexPath)
+                try FileIO.rename(temp.time, to: old.timeIndexPath)
+                try FileIO.syncDirectory(directory)
+            } catch {
+                // Half-swapped: the files on disk are consistent (recovery rebuilds the missing
+                // indexes) but this process's view of them may not be. Stop serving until restart.
+                if stopAfter == nil {
+                    logger.critical("segment \(base) swap failed: \(error.message); partition offline until restart")
+                    state.failure = StorageError(.kafkaStorageError, "\(topicPartition) is offline after a failed segment rewrite")
+                }
+                throw error
             }
-            try FileIO.syncDirectory(directory)
-            try stop(stopAfter, at: .oldIndexesRemoved)
-            try FileIO.rename(temp.log, to: old.logPath)
-            // Readers that pinned the old file keep it; everyone else opens the new one.
-            files.forget(old.logPath)
-            try FileIO.syncDirectory(directory)
-            try stop(stopAfter, at: .logReplaced)
-            try FileIO.rename(temp.index, to: old.indexPath)
-            try FileIO.rename(temp.time, to: old.timeIndexPath)
-            try FileIO.syncDirectory(directory)
 
             var segment = state.segments[i]
             segment.size = rebuilt.size

@@ -188,6 +188,32 @@ import Testing
         #expect(reads.load(ordering: .relaxed) > 0)
     }
 
+    @Test func aFetchPlannedBeforeASwapReadsTheFileItPlanned() throws {
+        let dir = TempDirectory("rewrite")
+        let values = try writePlaintext(dir)
+        let (manager, keyring) = try manager(dir, sealing: true)
+        defer {
+            manager.close()
+            keyring?.close()
+        }
+        let log = try #require(manager.partition(tp))
+        #expect(log.closedSegments().count >= 2)
+        // The whole re-encryption runs between this read's planning and its I/O.
+        final class Flag: Sendable { let swapped = Atomic<Bool>(false) }
+        let flag = Flag()
+        PartitionLog.afterReadPlanned = { partition in
+            guard partition === log, !flag.swapped.exchange(true, ordering: .relaxed) else { return }
+            _ = try? manager.reencrypt(ReencryptRequest())
+        }
+        defer { PartitionLog.afterReadPlanned = nil }
+        let got = try Fixtures.records(log.read(from: 5, maxBytes: 1).records)
+        let didSwap = flag.swapped.load(ordering: .relaxed)
+        #expect(didSwap)
+        #expect(got.first { $0.offset == 5 }?.value == values[5])
+        #expect(formatsBySegment(dir).allSatisfy { $0.allSatisfy { $0 == FrameHeader.Format.sealed.rawValue } })
+        #expect(try log.readAll().map(\.value) == values)
+    }
+
     @Test func theRateBoundsHowFastOldSegmentsAreRead() throws {
         let dir = TempDirectory("rewrite")
         _ = try writePlaintext(dir)

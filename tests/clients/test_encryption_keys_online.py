@@ -4,12 +4,13 @@ Turning encryption on over plaintext data and converting it with `bulwark keys
 reencrypt` while the broker serves; shredding a topic online (consumers get
 CORRUPT_MESSAGE, the broker says why, the act is in the audit log) and offline (the CLI
 writes the audit event); backup and restore of the wrapped keys; --tenant refused
-while tenants do not exist.
+while tenants do not exist; kill -9 of the broker in the middle of a re-encryption.
 """
 import json
 import os
 import subprocess
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -189,3 +190,43 @@ def test_backup_while_running_and_restore_after_losing_the_key_store(tmp_path):
         assert errors == [] and got == values
     finally:
         assert broker.stop() == 0
+
+
+def test_kill_9_during_online_reencryption_loses_nothing(tmp_path):
+    data = tmp_path / "data"
+    marker = f"MARKER-{uuid.uuid4().hex}".encode()
+    values = [marker + f"-{i}-".encode() + bytes(200) for i in range(300)]
+    plain = Broker(tmp_path, extra=SMALL_SEGMENTS).start()
+    try:
+        produce(plain.bootstrap, "slow", values[:1])  # creates the topic
+        producer = Producer({"bootstrap.servers": plain.bootstrap, "acks": "all", "linger.ms": 2, "batch.size": 2048})
+        for i, value in enumerate(values[1:]):
+            producer.produce("slow", key=f"k{i}".encode(), value=value)
+        assert producer.flush(30) == 0
+    finally:
+        assert plain.stop() == 0
+    key = make_key(tmp_path / "master.key")
+    broker = encrypted_broker(tmp_path, key, **SMALL_SEGMENTS).start()
+    # About 80 KB of old segments at 8 KiB/s: the kill lands in the middle of the run.
+    cli = subprocess.Popen([str(BINARY), "keys", "reencrypt", "--rate", "8k", "--data-dir", str(data),
+                            "--master-key-file", str(key)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while "re-encrypted segment" not in broker.output() and time.time() < deadline:
+        time.sleep(0.05)
+    assert "re-encrypted segment" in broker.output(), broker.output()[-2000:]
+    broker.kill()
+    assert "re-encryption done" not in broker.output(), "the kill came too late to interrupt the run"
+    cli.kill()
+    cli.wait()
+    broker.start()
+    try:
+        got, errors = consume(broker.bootstrap, "slow", len(values))
+        assert errors == [] and got == values
+        # Finishing the job afterwards converts the rest.
+        result = keys_cli(data, key, "reencrypt", "--plaintext-only", "--rate", "64m")
+        assert result.returncode == 0, result.stdout + result.stderr
+        got, errors = consume(broker.bootstrap, "slow", len(values))
+        assert errors == [] and got == values
+    finally:
+        assert broker.stop() == 0, broker.output()[-3000:]
+    assert files_containing(data, marker) == []
