@@ -95,7 +95,6 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "KafkaWire", "LogStorage", "GroupCoordinator", "BrokerSecurity", "PolicyEngine", "AuditLog",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

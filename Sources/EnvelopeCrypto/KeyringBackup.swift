@@ -30,6 +30,9 @@ public enum KeyringBackup {
         public var keptShredded: [String] = []
         /// Current key files that the backup does not hold (left as they are).
         public var keptNotInBackup: [String] = []
+        /// Current key files that already hold every key of their backup (left as they are:
+        /// a running broker keeps adding keys, the audit log's among them).
+        public var keptCurrent: [String] = []
     }
 
     /// Reads the key store at `directory` without taking its lock (a running broker may
@@ -68,9 +71,10 @@ public enum KeyringBackup {
     /// master key `provider(stagingDirectory)` gives (a passphrase provider finds the
     /// backup's scrypt salt there): the backup's `master.check` and every wrapped key
     /// must open, else nothing is touched. Then, under the key store's lock (so not
-    /// beside a running broker), each file is replaced atomically. A current key file
-    /// holding DEKs the backup lacks is refused unless `force` (its newer data would
-    /// become unreadable); a shredded scope's tombstone is never replaced.
+    /// beside a running broker), each file is replaced atomically. A current key file that
+    /// already holds every DEK of the backup is kept (nothing would be gained); one that
+    /// lacks some and holds DEKs the backup lacks is refused unless `force` (its newer data
+    /// would become unreadable); a shredded scope's tombstone is never replaced.
     public static func restore(
         _ bytes: [UInt8], into directory: String, force: Bool, provider: (String) -> any MasterKeyProvider
     ) throws(EnvelopeError) -> RestoreOutcome {
@@ -109,13 +113,23 @@ public enum KeyringBackup {
                     outcome.keptShredded.append(name)
                     continue
                 }
-                let saved = try ScopeKeyFile.parse(backup).file
-                let missing = Set(now?.deks.keys.map { $0 } ?? []).subtracting(saved.deks.keys)
-                if !missing.isEmpty && !force {
-                    throw EnvelopeError(
-                        .keyStore,
-                        "\(name) holds \(missing.count) DEKs the backup does not (created after it); restoring would make their data unreadable (--force to restore anyway)"
-                    )
+                // Compared by key material, not id: a file made anew reuses ids.
+                if !force, let scope = KeyScope(fileName: name),
+                   let currentKeys = try? dataKeys(current, scope: scope, master: master) {
+                    let savedKeys = try dataKeys(backup, scope: scope, master: master)
+                    if savedKeys.allSatisfy({ id, key in currentKeys[id] == key }) {
+                        // Every key of the backup is here: restoring would only lose the
+                        // newer ones (a running broker keeps adding keys).
+                        outcome.keptCurrent.append(name)
+                        continue
+                    }
+                    let lost = currentKeys.filter { id, key in savedKeys[id] != key }
+                    if !lost.isEmpty {
+                        throw EnvelopeError(
+                            .keyStore,
+                            "\(name) holds \(lost.count) DEKs the backup does not (created after it); restoring would make their data unreadable (--force to restore anyway)"
+                        )
+                    }
                 }
             }
             plan.append((name, backup))
@@ -128,6 +142,22 @@ public enum KeyringBackup {
         return outcome
     }
 
+    /// A key file's DEKs, unwrapped (as raw bytes, to compare): throws when any does not open.
+    static func dataKeys(_ bytes: [UInt8], scope: KeyScope, master: MasterKey) throws(EnvelopeError) -> [UInt32: [UInt8]] {
+        let file = try ScopeKeyFile.parse(bytes).file
+        var keks: [UInt32: SymmetricKey] = [:]
+        for (version, wrapped) in file.keks {
+            keks[version] = try KeyWrap.unwrap(wrapped, under: master.key, context: Keyring.kekContext(scope, version))
+        }
+        var out: [UInt32: [UInt8]] = [:]
+        for (id, dek) in file.deks {
+            guard let kek = keks[dek.kekVersion] else { throw EnvelopeError(.keyStore, "DEK \(id) names a KEK version the file lacks") }
+            let key = try KeyWrap.unwrap(dek.wrapped, under: kek, context: Keyring.dekContext(scope, id, dek.kekVersion))
+            out[id] = key.withUnsafeBytes { Array($0) }
+        }
+        return out
+    }
+
     /// Every KEK opens under `master` and every DEK under its KEK.
     static func verify(_ files: [String: [UInt8]], master: MasterKey, source: String) throws(EnvelopeError) {
         do {
@@ -137,16 +167,10 @@ public enum KeyringBackup {
         }
         for (name, bytes) in files {
             guard let scope = KeyScope(fileName: name) else { continue }
-            let file = try ScopeKeyFile.parse(bytes).file
-            var keks: [UInt32: SymmetricKey] = [:]
-            for (version, wrapped) in file.keks {
-                keks[version] = try KeyWrap.unwrap(wrapped, under: master.key, context: Keyring.kekContext(scope, version))
-            }
-            for (id, dek) in file.deks {
-                guard let kek = keks[dek.kekVersion] else {
-                    throw EnvelopeError(.keyStore, "\(name): DEK \(id) names KEK version \(dek.kekVersion), which it lacks")
-                }
-                _ = try KeyWrap.unwrap(dek.wrapped, under: kek, context: Keyring.dekContext(scope, id, dek.kekVersion))
+            do {
+                _ = try dataKeys(bytes, scope: scope, master: master)
+            } catch {
+                throw EnvelopeError(error.code, "\(name): \(error.message)")
             }
         }
     }

@@ -51,5 +51,6 @@ struct KeysRestore: ParsableCommand {
         print("restored \(outcome.restored.count) files into \(keys.keyDirectory): \(outcome.restored.joined(separator: ", "))")
         for name in outcome.keptShredded { print("kept the shred tombstone of \(name)") }
         for name in outcome.keptNotInBackup { print("kept \(name) (not in the backup)") }
+        for name in outcome.keptCurrent { print("kept \(name) (it already holds every key of the backup)") }
     }
 }

@@ -81,15 +81,25 @@ import Testing
         let keyring = try Keyring(directory: dir.path + "/keys", provider: provider)
         _ = try keyring.newSealer(for: .topic("gone"), maxBatches: 1)
         _ = try keyring.newSealer(for: .topic("grows"), maxBatches: 1)
+        _ = try keyring.newSealer(for: .topic("diverged"), maxBatches: 1)
         let bytes = try KeyringBackup.make(directory: dir.path + "/keys", provider: provider)
         try keyring.shred(.topic("gone"))
         let newer = try keyring.newSealer(for: .topic("grows"), maxBatches: 1)
         keyring.close()
-        // Restoring would lose DEK 2 of "grows": refused without --force, and nothing changed.
+        // "grows" still holds the backup's DEK 1 (and a newer one), "diverged" just its own: kept as they are.
+        let kept = try KeyringBackup.restore(bytes, into: dir.path + "/keys", force: false) { _ in provider }
+        #expect(kept.keptCurrent == ["topic-diverged.keys", "topic-grows.keys"])
+        #expect(kept.keptShredded == ["topic-gone.keys"])
+        // A file that lost the backup's DEK (made anew) but holds a newer one: refused
+        // without --force, since either way some data would become unreadable.
+        try FileManager.default.removeItem(atPath: dir.path + "/keys/topic-diverged.keys")
+        let again = try Keyring(directory: dir.path + "/keys", provider: provider)
+        _ = try again.newSealer(for: .topic("diverged"), maxBatches: 1)
+        again.close()
         let error = #expect(throws: EnvelopeError.self) {
             try KeyringBackup.restore(bytes, into: dir.path + "/keys", force: false) { _ in provider }
         }
-        #expect(error?.message.contains("topic-grows.keys") == true)
+        #expect(error?.message.contains("topic-diverged.keys") == true)
         let outcome = try KeyringBackup.restore(bytes, into: dir.path + "/keys", force: true) { _ in provider }
         #expect(outcome.keptShredded == ["topic-gone.keys"])
         let reopened = try Keyring(directory: dir.path + "/keys", provider: provider)

@@ -25,8 +25,10 @@ def keys_cli(data: Path, key: Path, *args, timeout=120):
                           capture_output=True, text=True, timeout=timeout)
 
 
-def audit_events(data: Path, *filters):
-    out = subprocess.run([str(BINARY), "audit", "query", "--data-dir", str(data), "--format", "json", *filters],
+def audit_events(data: Path, key: Path, *filters):
+    """The audit log's events; with encryption at rest its segments are sealed too."""
+    out = subprocess.run([str(BINARY), "audit", "query", "--data-dir", str(data), "--master-key-file", str(key),
+                          "--format", "json", *filters],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     return [json.loads(line) for line in out.stdout.splitlines()]
@@ -92,7 +94,7 @@ def test_turning_encryption_on_later_and_reencrypting_online(tmp_path):
     status = keys_cli(data, key, "status")
     assert status.returncode == 0, status.stderr
     assert "plain" not in status.stdout, status.stdout
-    events = [e for e in audit_events(data) if e.get("action") == "keys-reencrypt"]
+    events = [e for e in audit_events(data, key) if e.get("action") == "keys-reencrypt"]
     assert len(events) == 1 and events[0]["result"] == "allowed", events
     # Restarted, the broker reads the rewritten segments (recovery trusts their new indexes).
     broker = encrypted_broker(tmp_path, key, **SMALL_SEGMENTS).start()
@@ -133,10 +135,10 @@ def test_shred_online_and_offline_is_audited_and_consumers_get_corrupt_message(t
     offline = keys_cli(data, key, "shred", "--topic", "bystander", "--yes")
     assert offline.returncode == 0, offline.stderr
     assert "handed to it" not in offline.stdout
-    events = [e for e in audit_events(data) if e.get("action") == "keys-shred"]
+    events = [e for e in audit_events(data, key) if e.get("action") == "keys-shred"]
     assert [(e["resource_name"], e["result"]) for e in events] == [("doomed", "allowed"), ("bystander", "allowed")], events
     assert all(e["principal"].startswith("local:") for e in events)
-    assert audit_events(data, "--resource", "topic:doomed") != []
+    assert audit_events(data, key, "--resource", "topic:doomed") != []
     verify = subprocess.run([str(BINARY), "audit", "verify", "--data-dir", str(data)], capture_output=True, text=True, timeout=60)
     assert verify.returncode == 0, verify.stdout + verify.stderr
 

@@ -1,5 +1,4 @@
 import AuditLog
-import Crypto
 import Foundation
 import PolicyEngine
 
@@ -73,7 +72,6 @@ extension PolicyStore {
     /// What the audit log keeps of a file: its digest and size, not its text.
     static func summary(_ data: Data?) -> String {
         guard let data else { return "absent" }
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-        return "sha256:\(digest) (\(data.count) bytes)"
+        return "sha256:\(AuditDigest.sha256Hex(data)) (\(data.count) bytes)"
     }
 }
