@@ -10,6 +10,8 @@ public final class PolicyEvaluator: @unchecked Sendable {
     /// Two levels, so a batch hashes its principal once and then only each request.
     private var cache: [Asker: [AccessRequest: Decision]] = [:]
     private var cachedCount = 0
+    /// Compiled record-level rules (see `recordRules`), bounded like the decision cache.
+    private var recordRulesCache: [RecordRulesKey: RecordRules] = [:]
     private let cacheCapacity: Int
 
     private struct Asker: Hashable {
@@ -74,6 +76,17 @@ public final class PolicyEvaluator: @unchecked Sendable {
         return Explanation(decision: decision, groups: who.groups.sorted(), roles: who.roles.sorted(), steps: trace.steps)
     }
 
+    func cachedRecordRules(_ key: RecordRulesKey) -> RecordRules? {
+        lock.lock(); defer { lock.unlock() }
+        return recordRulesCache[key]
+    }
+
+    func storeRecordRules(_ key: RecordRulesKey, _ rules: RecordRules) {
+        lock.lock(); defer { lock.unlock() }
+        if recordRulesCache.count >= max(cacheCapacity / 16, 1024) { recordRulesCache.removeAll() }
+        recordRulesCache[key] = rules
+    }
+
     /// How many decisions are cached (for tests and metrics).
     public var cachedDecisionCount: Int {
         lock.lock(); defer { lock.unlock() }
@@ -112,14 +125,14 @@ public final class PolicyEvaluator: @unchecked Sendable {
 
     /// The first item of `items` that applies to the principal, grants the access type
     /// and whose conditions hold.
-    private func firstMatch(_ items: [Policy.Item], _ access: String, _ who: ResolvedPrincipal, _ address: String?) -> Policy.Item? {
+    func firstMatch(_ items: [Policy.Item], _ access: String, _ who: ResolvedPrincipal, _ address: String?) -> Policy.Item? {
         items.first { item in
             item.accesses.contains(access) && item.applies(to: who) && item.conditions.allSatisfy { $0.isSatisfied(clientAddress: address) }
         }
     }
 
     /// Whether the policy is in force now and its own conditions hold; notes why not.
-    private func isInForce(_ policy: Policy, _ address: String?, _ now: Date, _ trace: inout Trace) -> Bool {
+    func isInForce(_ policy: Policy, _ address: String?, _ now: Date, _ trace: inout Trace) -> Bool {
         if !policy.schedules.isEmpty {
             trace.cacheable = false
             guard policy.schedules.contains(where: { $0.isActive(at: now) }) else {
