@@ -43,9 +43,12 @@ public final class BulwarkBroker: Sendable {
                               superUsers: config.superUsers, audit: audit, logger: logger)
             : nil
         let authorizer = BrokerAuthorizer(store: policies, logger: logger)
+        let recordLevel = policies == nil ? RecordLevelEnforcer.disabled
+            : try RecordLevelEnforcer.open(dataDirectory: config.logDir, nonJSON: config.recordLevelNonJSON)
         let state = BrokerState(config: config, logs: logs, groups: groups, identity: identity,
                                 producerIds: producerIds, credentials: credentials, acls: acls,
-                                authorizer: authorizer, audit: audit, logger: logger)
+                                authorizer: authorizer, audit: audit, logger: logger,
+                                recordLevel: recordLevel)
         self.state = state
         let dispatcher = RequestDispatcher(registry: Self.registry(state), authorizer: authorizer, audit: audit, logger: logger)
         servers = try config.listeners.map { listener in

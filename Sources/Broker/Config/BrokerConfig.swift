@@ -1,3 +1,4 @@
+import RecordLevel
 import AuditLog
 import LogStorage
 
@@ -29,6 +30,9 @@ public struct BrokerConfig: Sendable {
     public var authorization = AuthorizationSettings()
     /// Encryption at rest (`bulwark.encryption.*`).
     public var encryption = EncryptionSettings()
+    /// `bulwark.recordlevel.nonjson.action`: a record whose value a JSON mask applies to
+    /// but is not JSON is dropped (default, fail closed) or sent with a null value.
+    public var recordLevelNonJSON: NonJSONAction = .drop
 
     public struct AuthorizationSettings: Sendable {
         public var enabled = false
@@ -124,6 +128,9 @@ public struct BrokerConfig: Sendable {
                 case "group-commit": c.durability = .groupCommit
                 default: throw ConfigError(key: key, message: "must be page-cache or group-commit, not '\(value)'")
                 }
+            case "bulwark.recordlevel.nonjson.action":
+                guard let action = NonJSONAction(rawValue: value) else { throw ConfigError(key: key, message: "must be drop or null, not '\(value)'") }
+                c.recordLevelNonJSON = action
             case _ where EncryptionSettings.keys.contains(key): try c.encryption.apply(key, value)
             case _ where key.hasPrefix("bulwark.audit."): auditProperties[key] = value
             default:
