@@ -273,3 +273,37 @@ def test_bad_record_rule_is_rejected_by_validate(tmp_path):
     r = subprocess.run([str(BINARY), "policy", "validate", str(tmp_path / "kafka.json")], capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
     assert "record rule: expression ends too early" in r.stdout + r.stderr
+
+
+def test_filtered_fetch_and_refused_produce_are_audited(rl):
+    import subprocess
+    from broker import BINARY
+    topic = "orders-audited"
+    create_topic(rl, topic)
+    produce_batches(rl, topic, "gzip", [FIRST_BATCH])
+    assert confluent_read(rl, "alice", topic, 5, "g-audit", 2)[0] == ALICE_SEES
+    deadline = time.time() + 15
+    events = []
+    while time.time() < deadline and not events:
+        r = subprocess.run([str(BINARY), "audit", "query", "--data-dir", str(rl.data_dir / "data"), "--format", "json",
+                            "--kind", "recordSummary", "--resource", f"topic:{topic}"], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        events = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+        time.sleep(0.2)
+    assert events, "no record-level audit event"
+    e = events[0]
+    assert (e["principal"], e["action"], e["policy_id"], e["result"]) == ("User:alice", "fetch-record-level", "20", "allowed")
+    assert e["reason"] == "records 5, returned 2, filtered 3 by policy 20, masked 2 (policy 21: 2, policy 22: 1)"
+
+    from confluent_kafka import KafkaError, Producer
+    carol = Producer(conf(rl, "carol", **{"enable.idempotence": False, "retries": 0, "message.timeout.ms": 10000}))
+    results = []
+    carol.produce(topic, value=b'{"no": "id"}', headers=[("tenant", b"acme")], on_delivery=lambda err, msg: results.append(err))
+    carol.flush(15)
+    assert results[0] is not None and results[0].code() == KafkaError.INVALID_RECORD
+    r = subprocess.run([str(BINARY), "audit", "query", "--data-dir", str(rl.data_dir / "data"), "--format", "json",
+                        "--kind", "recordSummary", "--resource", f"topic:{topic}", "--result", "denied"],
+                       capture_output=True, text=True, timeout=30)
+    denied = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    assert [(d["principal"], d["action"], d["access"], d["policy_id"]) for d in denied] == [
+        ("User:carol", "produce-record-level", "publish", "20")]
