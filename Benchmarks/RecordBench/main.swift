@@ -47,13 +47,20 @@ func record(_ i: Int) -> (value: ByteBuffer, region: String) {
     let head = #"{"id": \#(i), "amount": \#((i * 7919) % 20000), "card": "4111111111\#(String(format: "%06d", i % 1_000_000))", "customer": {"name": "Customer \#(i)", "email": "c\#(i)@example.com"}, "items": ["#
     var text = head
     var n = 0
-    while text.utf8.count < 1000 {
+    while text.utf8.count < 900 {
         text += #"{"sku": "SKU-\#(n)", "qty": \#(n % 5 + 1)}, "#
         n += 1
     }
-    text = String(text.dropLast(2)) + #"], "pad": ""#
-    text += String(repeating: "p", count: max(0, 1022 - text.utf8.count)) + #""}"#
-    while text.utf8.count > 1024 { text = String(text.dropLast(3)) + #""}"# }
+    text = String(text.dropLast(2)) + #"], "note": ""#
+    // Filler text (not one repeated byte, so lz4 has some work) up to exactly 1024 bytes.
+    let words = ["alpha ", "bravo ", "charlie ", "delta ", "echo ", "foxtrot ", "golf ", "hotel "]
+    var k = i
+    while text.utf8.count < 1022 {
+        text += words[k % words.count]
+        k = (k * 31 + 7) % 1_000_003
+    }
+    while text.utf8.count > 1022 { text.removeLast() }
+    text += #""}"#
     return (ByteBuffer(string: text), i % 2 == 0 ? "eu" : "us")
 }
 
