@@ -80,6 +80,16 @@ let package = Package(
         ),
         // The Ranger-style policy engine: pure, bytes in (policies, requests), decisions out.
         .target(name: "PolicyEngine"),
+        // Record-level access: row filters, data masks and produce rules applied to record
+        // batches (pure: bytes and compiled rules in, rewritten bytes out).
+        .target(
+            name: "RecordLevel",
+            dependencies: [
+                "KafkaWire", "PolicyEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The append-only, tamper-evident audit log: segments, hash chain, signed checkpoints.
         .target(
             name: "AuditLog",
@@ -94,7 +104,7 @@ let package = Package(
         .target(
             name: "Broker",
             dependencies: [
-                "KafkaWire", "LogStorage", "GroupCoordinator", "BrokerSecurity", "PolicyEngine", "AuditLog",
+                "KafkaWire", "LogStorage", "GroupCoordinator", "BrokerSecurity", "PolicyEngine", "AuditLog", "RecordLevel",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -174,6 +184,13 @@ let package = Package(
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "BrokerSecurity", "KafkaWire", "BulwarkTestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "BrokerSecurityTests", dependencies: ["BrokerSecurity", .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine"]),
+        .testTarget(name: "RecordLevelTests", dependencies: ["RecordLevel", "PolicyEngine", "KafkaWire", .product(name: "NIOCore", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto")]),
+        .executableTarget(
+            name: "record-bench",
+            dependencies: ["RecordLevel", "PolicyEngine", "KafkaWire", "LogStorage", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/RecordBench"
+        ),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog", "EnvelopeCrypto"]),
         .testTarget(name: "EnvelopeCryptoTests", dependencies: ["EnvelopeCrypto"]),
         .executableTarget(name: "policy-bench", dependencies: ["PolicyEngine"], path: "Benchmarks/PolicyBench"),

@@ -21,10 +21,13 @@ final class BrokerState: Sendable {
     let acls: AclStore
     let authorizer: BrokerAuthorizer
     let audit: BrokerAudit
+    /// Row filters, data masks and produce rules (issue 7).
+    let recordLevel: RecordLevelEnforcer
 
     init(config: BrokerConfig, logs: LogManager, groups: GroupCoordinator, identity: ClusterIdentity,
          producerIds: ProducerIdAllocator, credentials: CredentialStore, acls: AclStore, authorizer: BrokerAuthorizer,
-         audit: BrokerAudit, logger: Logger) {
+         audit: BrokerAudit, logger: Logger, recordLevel: RecordLevelEnforcer = .disabled) {
+        self.recordLevel = recordLevel
         self.audit = audit
         self.credentials = credentials
         self.acls = acls

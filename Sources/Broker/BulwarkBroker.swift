@@ -59,9 +59,12 @@ public final class BulwarkBroker: Sendable {
         readiness.set(.policies)
         let authorizer = BrokerAuthorizer(store: policies, osGroups: config.authorization.osGroups ? OSGroupResolver() : nil,
                                           logger: logger.subsystem("policy"))
+        let recordLevel = policies == nil ? RecordLevelEnforcer.disabled
+            : try RecordLevelEnforcer.open(dataDirectory: config.logDir, nonJSON: config.recordLevelNonJSON)
         let state = BrokerState(config: config, logs: logs, groups: groups, identity: identity,
                                 producerIds: producerIds, credentials: credentials, acls: acls,
-                                authorizer: authorizer, audit: audit, logger: logger)
+                                authorizer: authorizer, audit: audit, logger: logger,
+                                recordLevel: recordLevel)
         self.state = state
         policyAdmin = policies.map { PolicyAdmin(store: $0, credentials: credentials, audit: audit, logger: logger.subsystem("policy")) }
         let dispatcher = RequestDispatcher(registry: Self.registry(state), authorizer: authorizer, audit: audit, logger: logger)

@@ -11,6 +11,8 @@ public final class PolicyEvaluator: @unchecked Sendable {
     /// that name (usually one), each with its resolved principal and its decisions.
     private var cache: [String: [CacheEntry]] = [:]
     private var cachedCount = 0
+    /// Compiled record-level rules (see `recordRules`), bounded like the decision cache.
+    private var recordRulesCache: [RecordRulesKey: RecordRules] = [:]
     private let cacheCapacity: Int
 
     private struct Asker: Equatable {
@@ -92,6 +94,17 @@ public final class PolicyEvaluator: @unchecked Sendable {
         return Explanation(decision: decision, groups: who.groups.sorted(), roles: who.roles.sorted(), steps: trace.steps)
     }
 
+    func cachedRecordRules(_ key: RecordRulesKey) -> RecordRules? {
+        lock.lock(); defer { lock.unlock() }
+        return recordRulesCache[key]
+    }
+
+    func storeRecordRules(_ key: RecordRulesKey, _ rules: RecordRules) {
+        lock.lock(); defer { lock.unlock() }
+        if recordRulesCache.count >= max(cacheCapacity / 16, 1024) { recordRulesCache.removeAll() }
+        recordRulesCache[key] = rules
+    }
+
     /// How many decisions are cached (for tests and metrics).
     public var cachedDecisionCount: Int {
         lock.lock(); defer { lock.unlock() }
@@ -136,7 +149,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
     /// and whose conditions hold.
     /// The position of the first item of `items` that applies to the principal, grants the
     /// access type and whose conditions hold (items read in place, not copied).
-    private func firstMatch(_ items: [Policy.Item], _ access: String, _ who: ResolvedPrincipal, _ address: String?) -> Int? {
+    func firstMatch(_ items: [Policy.Item], _ access: String, _ who: ResolvedPrincipal, _ address: String?) -> Int? {
         items.withUnsafeBufferPointer { buffer in
             buffer.indices.first { i in
                 let item = buffer.baseAddress! + i
@@ -148,7 +161,7 @@ public final class PolicyEvaluator: @unchecked Sendable {
 
     /// Whether the policy is in force now and its own conditions hold; notes why not.
     /// Callers skip it for the usual policy, which has neither schedules nor conditions.
-    private func isInForce(_ policy: Policy, _ address: String?, _ now: Date, _ trace: inout Trace) -> Bool {
+    func isInForce(_ policy: Policy, _ address: String?, _ now: Date, _ trace: inout Trace) -> Bool {
         if !policy.schedules.isEmpty {
             trace.cacheable = false
             guard policy.schedules.contains(where: { $0.isActive(at: now) }) else {

@@ -27,6 +27,7 @@ struct PolicyParser {
         let dataMask = try items(node, "dataMaskPolicyItems", .dataMask)
         if type == .access && !rowFilter.isEmpty { throw node.error("an access policy (policyType 0) cannot have rowFilterPolicyItems") }
         if type == .access && !dataMask.isEmpty { throw node.error("an access policy (policyType 0) cannot have dataMaskPolicyItems") }
+        if def.isKafka { try checkRecordLevel(node, type: type, resources: resources) }
         var users: Set<String> = [], groups: Set<String> = [], roles: Set<String> = []
         var everyone = false
         for item in allow + deny + allowExceptions + denyExceptions + rowFilter + dataMask {
@@ -126,6 +127,9 @@ struct PolicyParser {
                 conditions: conditions, delegateAdmin: try node.bool("delegateAdmin", default: false))
             if kind == .rowFilter {
                 item.filterExpr = try node["rowFilterInfo"]?.string("filterExpr") ?? ""
+                if def.isKafka, let expr = item.filterExpr, !expr.isEmpty {
+                    try checkExpression(expr, try node.required("rowFilterInfo").required("filterExpr"))
+                }
             }
             if kind == .dataMask {
                 let info = try node.required("dataMaskInfo")
@@ -136,9 +140,38 @@ struct PolicyParser {
                 item.maskType = maskType
                 item.maskCondition = try info.string("conditionExpr")
                 item.maskedValue = try info.string("valueExpr")
+                if def.isKafka {
+                    if let c = item.maskCondition, !c.isEmpty { try checkExpression(c, try info.required("conditionExpr")) }
+                    if maskType == "CUSTOM" {
+                        guard let v = item.maskedValue, !v.isEmpty else { throw info.error("a CUSTOM mask needs a valueExpr") }
+                        try checkExpression(v, try info.required("valueExpr"))
+                    }
+                }
             }
             out.append(item)
         }
         return out
+    }
+
+    /// Record-level rules must parse when the policy loads (a broken filter would
+    /// otherwise fail only on the first fetch).
+    func checkExpression(_ text: String, _ node: JSONNode) throws(PolicyLoadError) {
+        do { _ = try RecordRuleExpression.parse(text) } catch { throw node.error("record rule: \(error)") }
+    }
+
+    /// `field` belongs to data-mask policies only, each value a literal field reference.
+    func checkRecordLevel(_ node: JSONNode, type: Policy.PolicyType, resources: [Policy.Resources]) throws(PolicyLoadError) {
+        for spec in resources {
+            guard let field = spec["field"] else {
+                if type == .dataMask { throw node.error("a Kafka data-mask policy names the masked field in resource \"field\" (key, headers['x'] or value.path)") }
+                continue
+            }
+            guard type == .dataMask else { throw node.error("resource \"field\" is for data-mask policies (policyType 1) only") }
+            for pattern in field.patterns {
+                do { _ = try RecordRuleExpression.parseField(pattern.text) } catch {
+                    throw node.error("field \"\(pattern.text)\": \(error)")
+                }
+            }
+        }
     }
 }

@@ -5,8 +5,12 @@
 /// { "userGroups":  { "alice": ["analysts"] },
 ///   "rangerRoles": [ { "name": "auditors", "users": [{"name": "carol"}], "groups": [{"name": "sec"}],
 ///                      "roles": [{"name": "junior-auditors"}] } ],
-///   "superUsers":  ["admin"], "superGroups": ["platform-admins"] }
+///   "superUsers":  ["admin"], "superGroups": ["platform-admins"],
+///   "userAttributes": { "alice": { "region": "eu" } } }
 /// ```
+///
+/// `userAttributes` are what record rules read as `${{USER.region}}` (Ranger's user
+/// store attributes).
 ///
 /// Roles are Ranger's: a role's members are users, groups and other roles, so a member
 /// of `junior-auditors` is also in `auditors` (nesting resolved transitively).
@@ -18,6 +22,8 @@ public struct PrincipalDirectory: Sendable {
     }
 
     var userGroups: [String: [String]] = [:]
+    /// User → attribute → value, for `${{USER.x}}` in record rules.
+    public internal(set) var userAttributes: [String: [String: String]] = [:]
     var roles: [String: Role] = [:]
     /// Role → the roles it is a member of.
     var containingRoles: [String: [String]] = [:]
@@ -53,6 +59,14 @@ public struct PrincipalDirectory: Sendable {
             role.groups.formUnion(try names("groups"))
             role.memberRoles.formUnion(try names("roles"))
             roles[name] = role
+        }
+        if let attributes = node["userAttributes"] {
+            for user in try attributes.object().keys.sorted() {
+                let entry = try attributes.required(user)
+                for name in try entry.object().keys.sorted() {
+                    userAttributes[user, default: [:]][name] = try entry.required(name).string()
+                }
+            }
         }
         superUsers.formUnion(try node.strings("superUsers"))
         superGroups.formUnion(try node.strings("superGroups"))

@@ -1,3 +1,4 @@
+import RecordLevel
 import AuditLog
 import LogStorage
 
@@ -31,6 +32,9 @@ public struct BrokerConfig: Sendable {
     public var encryption = EncryptionSettings()
     /// Admin listener, logging, connection limits, production mode (`bulwark.admin.*`, …).
     public var operations = OperationsSettings()
+    /// `bulwark.recordlevel.nonjson.action`: a record whose value a JSON mask applies to
+    /// but is not JSON is dropped (default, fail closed) or sent with a null value.
+    public var recordLevelNonJSON: NonJSONAction = .drop
 
     public struct AuthorizationSettings: Sendable {
         public var enabled = false
@@ -129,6 +133,9 @@ public struct BrokerConfig: Sendable {
                 case "group-commit": c.durability = .groupCommit
                 default: throw ConfigError(key: key, message: "must be page-cache or group-commit, not '\(value)'")
                 }
+            case "bulwark.recordlevel.nonjson.action":
+                guard let action = NonJSONAction(rawValue: value) else { throw ConfigError(key: key, message: "must be drop or null, not '\(value)'") }
+                c.recordLevelNonJSON = action
             case _ where EncryptionSettings.keys.contains(key): try c.encryption.apply(key, value)
             case _ where key.hasPrefix("bulwark.audit."): auditProperties[key] = value
             case _ where OperationsSettings.owns(key): break  // resolved below

@@ -1,6 +1,7 @@
 import KafkaWire
 import LogStorage
 import NIOCore
+import RecordLevel
 
 /// Fetch: whole batches from each partition, waiting up to max_wait_ms for min_bytes.
 /// No fetch sessions: every answer has session id 0, which tells clients to send full requests.
@@ -10,13 +11,16 @@ struct FetchHandler: ApiHandler {
     func handle(_ request: FetchRequest, context: RequestContext) async -> FetchResponse? {
         // READ on each topic, decided once for the request (before existence, as Kafka).
         let readable = context.allowedNames(request.topics.map(\.topic), .read, .topic)
-        var response = read(request, readable: readable)
+        // Record-level rules (issue 7): topics absent from `plans` are served untouched.
+        let plans = state.recordLevel.fetchPlans(readable, context: context)
+        var response = read(request, readable: readable, plans: plans)
         let minBytes = max(Int(request.minBytes), 1)
         if request.maxWaitMs > 0, response.byteCount < minBytes, !response.hasErrors {
             await waitForData(request)
-            response = read(request, readable: readable)
+            response = read(request, readable: readable, plans: plans)
         }
         BrokerMetrics.fetched(response.message)
+        if !plans.isEmpty { state.recordLevel.auditFetch(response.recordLevel, plans: plans, context: context) }
         return response.message
     }
 
@@ -24,9 +28,10 @@ struct FetchHandler: ApiHandler {
         var message = FetchResponse()
         var byteCount = 0
         var hasErrors = false
+        var recordLevel: [String: RecordLevelSummary] = [:]
     }
 
-    private func read(_ request: FetchRequest, readable: Set<String>) -> Assembled {
+    private func read(_ request: FetchRequest, readable: Set<String>, plans: [String: RecordLevelPlan]) -> Assembled {
         var out = Assembled()
         var budget = request.maxBytes > 0 ? Int(request.maxBytes) : Int.max
         let readCommitted = request.isolationLevel == 1
@@ -61,6 +66,11 @@ struct FetchHandler: ApiHandler {
                     if limit > 0 {
                         let result = try log.read(from: p.fetchOffset, maxBytes: limit)
                         data.records = result.records
+                        if let plan = plans[topic.topic] {
+                            let (filtered, summary) = RecordBatchFilter.apply(plan, to: result.records)
+                            data.records = filtered
+                            out.recordLevel[topic.topic, default: RecordLevelSummary()].add(summary)
+                        }
                         data.highWatermark = result.highWatermark
                         data.logStartOffset = result.logStartOffset
                         out.byteCount += result.records.readableBytes

@@ -33,7 +33,7 @@ struct ProduceHandler: ApiHandler {
                 } else if request.transactionalId != nil {
                     partitions.append(failure(data.index, .invalidRecord, "transactions are not supported by this broker"))
                 } else {
-                    let (result, appended) = append(topic: topic.name, data, version: context.apiVersion)
+                    let (result, appended) = append(topic: topic.name, data, context: context)
                     if acks == -1, let appended {
                         pending.append((t, partitions.count, appended.log, appended.lastOffset))
                     }
@@ -55,9 +55,10 @@ struct ProduceHandler: ApiHandler {
 
     /// Validates and appends one partition's records; returns the answer and, when
     /// appended, the log and last offset that durability waits on.
-    private func append(topic: String, _ data: ProduceRequest.PartitionProduceData, version: Int16)
+    private func append(topic: String, _ data: ProduceRequest.PartitionProduceData, context: RequestContext)
         -> (PartitionResponse, (log: PartitionLog, lastOffset: Int64)?)
     {
+        let version = context.apiVersion
         guard let log = state.logs.partition(TopicPartition(topic: topic, partition: data.index)),
               let config = state.logs.config(of: topic)
         else {
@@ -78,6 +79,10 @@ struct ProduceHandler: ApiHandler {
                 r.recordErrors = [.init(batchIndex: Int32(index), batchIndexErrorMessage: error.message)]
             }
             return (r, nil)
+        }
+        // Record-level produce rules (issue 7): a violating batch is refused whole.
+        if let rejected = state.recordLevel.produceRejection(topic: topic, partition: data.index, records: records, context: context) {
+            return (rejected, nil)
         }
         do {
             let appended = try log.append(records, validated: validated, now: BrokerState.nowMs())
