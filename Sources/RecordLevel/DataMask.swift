@@ -78,17 +78,32 @@ public struct DataMask: @unchecked Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func maskChars(_ s: String, upper: Character, lower: Character, digit: Character, keepFirst: Int, keepLast: Int) -> String {
-        let chars = Array(s)
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for (i, c) in chars.enumerated() {
-            if i < keepFirst || i >= chars.count - keepLast { out.append(c); continue }
-            if c.isUppercase { out.append(upper) } else if c.isLowercase { out.append(lower) } else if c.isNumber { out.append(digit) } else {
+    /// Character classes per Unicode scalar (ASCII decided by byte range, the rest by
+    /// scalar properties), so masking never pays for grapheme breaking or case mapping.
+    static func maskChars(_ s: String, upper: Unicode.Scalar, lower: Unicode.Scalar, digit: Unicode.Scalar, keepFirst: Int, keepLast: Int) -> String {
+        let scalars = s.unicodeScalars
+        let count = keepLast > 0 ? scalars.count : 0
+        var out = String.UnicodeScalarView()
+        for (i, c) in scalars.enumerated() {
+            if i < keepFirst || (keepLast > 0 && i >= count - keepLast) { out.append(c); continue }
+            if c.isASCII {
+                switch c.value {
+                case 0x41...0x5A: out.append(upper)
+                case 0x61...0x7A: out.append(lower)
+                case 0x30...0x39: out.append(digit)
+                default: out.append(c)
+                }
+            } else if c.properties.isUppercase {
+                out.append(upper)
+            } else if c.properties.isLowercase || c.properties.isAlphabetic {
+                out.append(lower)
+            } else if c.properties.numericType != nil {
+                out.append(digit)
+            } else {
                 out.append(c)
             }
         }
-        return out
+        return String(out)
     }
 
     /// Digits of a JSON number become `1`, except the first or last `keep` digits.
