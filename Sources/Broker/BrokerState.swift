@@ -21,10 +21,13 @@ final class BrokerState: Sendable {
     let acls: AclStore
     let authorizer: BrokerAuthorizer
     let audit: BrokerAudit
+    /// Client quotas (AlterClientQuotas), in `<log.dirs>/meta/quotas.json`, and their rates.
+    let quotas: QuotaManager
 
     init(config: BrokerConfig, logs: LogManager, groups: GroupCoordinator, identity: ClusterIdentity,
          producerIds: ProducerIdAllocator, credentials: CredentialStore, acls: AclStore, authorizer: BrokerAuthorizer,
-         audit: BrokerAudit, logger: Logger) {
+         audit: BrokerAudit, quotas: QuotaManager, logger: Logger) {
+        self.quotas = quotas
         self.audit = audit
         self.credentials = credentials
         self.acls = acls

@@ -16,7 +16,6 @@ struct FetchHandler: ApiHandler {
             await waitForData(request)
             response = read(request, readable: readable)
         }
-        BrokerMetrics.fetched(response.message)
         return response.message
     }
 
