@@ -197,7 +197,29 @@ def create_topic(broker, topic):
     admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])[topic].result(timeout=20)
 
 
-def test_producer_byte_rate_throttles_the_producer(broker):
+@pytest.fixture
+def metered(tmp_path):
+    """A broker with the admin listener, for /metrics."""
+    from broker import Broker, free_port
+    admin_port = free_port()
+    b = Broker(tmp_path, {"bulwark.admin.listener": f"http://127.0.0.1:{admin_port}"}).start()
+    b.admin_port = admin_port
+    yield b
+    code = b.stop()
+    assert code == 0, f"bulwark exited {code}:\n{b.output()[-3000:]}"
+
+
+def quota_metrics(broker):
+    import re
+    import urllib.request
+    with urllib.request.urlopen(f"http://127.0.0.1:{broker.admin_port}/metrics", timeout=5) as r:
+        body = r.read().decode()
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in body.splitlines()
+            if re.match(r"bulwark_quota_throttle", line)}
+
+
+def test_producer_byte_rate_throttles_the_producer(metered):
+    broker = metered
     create_topic(broker, "q-produce")
     fast, fast_throttles = produce_2mib(broker, "fast-producer", "q-produce")
     assert fast_throttles == [] and fast < 5, fast
@@ -209,6 +231,12 @@ def test_producer_byte_rate_throttles_the_producer(broker):
     # confluent-kafka reports seconds; Kafka caps a throttle at the whole window (11 s).
     assert throttles and max(throttles) > 1.0, throttles
     assert all(t <= 11.0 for t in throttles), throttles
+    # Each throttled Produce is counted once, with its throttle time in the histogram.
+    throttled = len([t for t in throttles if t > 0])
+    m = quota_metrics(broker)
+    assert m['bulwark_quota_throttled_requests_total{quota_type="producer_byte_rate"}'] == throttled, m
+    assert m['bulwark_quota_throttle_time_seconds_count{quota_type="producer_byte_rate"}'] == throttled, m
+    assert not any("consumer_byte_rate" in k for k in m), m
     # An unlisted client id is still unthrottled.
     again, again_throttles = produce_2mib(broker, "another-producer", "q-produce")
     assert again_throttles == [] and again < 5, again
