@@ -23,11 +23,14 @@ final class BrokerState: Sendable {
     let audit: BrokerAudit
     /// Row filters, data masks and produce rules (issue 7).
     let recordLevel: RecordLevelEnforcer
+    /// Client quotas (AlterClientQuotas), in `<log.dirs>/meta/quotas.json`, and their rates.
+    let quotas: QuotaManager
 
     init(config: BrokerConfig, logs: LogManager, groups: GroupCoordinator, identity: ClusterIdentity,
          producerIds: ProducerIdAllocator, credentials: CredentialStore, acls: AclStore, authorizer: BrokerAuthorizer,
-         audit: BrokerAudit, logger: Logger, recordLevel: RecordLevelEnforcer = .disabled) {
+         audit: BrokerAudit, quotas: QuotaManager, logger: Logger, recordLevel: RecordLevelEnforcer = .disabled) {
         self.recordLevel = recordLevel
+        self.quotas = quotas
         self.audit = audit
         self.credentials = credentials
         self.acls = acls

@@ -52,6 +52,8 @@ public final class BulwarkBroker: Sendable {
         if let writer = audit.writer { readiness.watchAudit { writer.isWritable } }
         readiness.set(.audit)
         let acls = try AclStore(dataDirectory: config.logDir)
+        let quotas = try QuotaManager(dataDirectory: config.logDir, samples: config.quotaWindowNum,
+                                      windowMs: Int64(config.quotaWindowSizeSeconds) * 1000)
         let policies = config.authorization.enabled
             ? try PolicyStore(directory: config.authorization.policyDirectory, acls: acls,
                               superUsers: config.superUsers, audit: audit, logger: logger.subsystem("policy"))
@@ -63,7 +65,7 @@ public final class BulwarkBroker: Sendable {
             : try RecordLevelEnforcer.open(dataDirectory: config.logDir, nonJSON: config.recordLevelNonJSON)
         let state = BrokerState(config: config, logs: logs, groups: groups, identity: identity,
                                 producerIds: producerIds, credentials: credentials, acls: acls,
-                                authorizer: authorizer, audit: audit, logger: logger,
+                                authorizer: authorizer, audit: audit, quotas: quotas, logger: logger,
                                 recordLevel: recordLevel)
         self.state = state
         policyAdmin = policies.map { PolicyAdmin(store: $0, credentials: credentials, audit: audit, logger: logger.subsystem("policy")) }
@@ -83,8 +85,8 @@ public final class BulwarkBroker: Sendable {
     /// Every API this broker serves; ApiVersions is built from the rest.
     static func registry(_ state: BrokerState) -> HandlerRegistry {
         var registry = HandlerRegistry()
-        registry.register(ProduceHandler(state: state))
-        registry.register(FetchHandler(state: state))
+        registry.register(ProduceQuota(inner: ProduceHandler(state: state), quotas: state.quotas))
+        registry.register(FetchQuota(inner: FetchHandler(state: state), quotas: state.quotas))
         registry.register(ListOffsetsHandler(state: state))
         registry.register(MetadataHandler(state: state))
         registry.register(OffsetCommitHandler(state: state))
@@ -115,6 +117,8 @@ public final class BulwarkBroker: Sendable {
         registry.register(DescribeAclsHandler(state: state))
         registry.register(CreateAclsHandler(state: state))
         registry.register(DeleteAclsHandler(state: state))
+        registry.register(DescribeClientQuotasHandler(state: state))
+        registry.register(AlterClientQuotasHandler(state: state))
         var advertised = registry.advertised
         advertised.append(.init(apiKey: KafkaApiKey.apiVersions.rawValue,
                                 minVersion: ApiVersionsRequest.versions.lowerBound,

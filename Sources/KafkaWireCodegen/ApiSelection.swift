@@ -37,6 +37,8 @@ enum ApiSelection {
         ("OffsetDelete", 0...0),
         ("DescribeUserScramCredentials", 0...0),
         ("AlterUserScramCredentials", 0...0),
+        ("DescribeClientQuotas", 0...1),
+        ("AlterClientQuotas", 0...1),
         ("DescribeCluster", 0...1),
     ]
 

@@ -11,7 +11,7 @@ protocol SampledMessage: KafkaWireMessage {
 
 @Suite struct GeneratedRoundTripTests {
     @Test func everyMessageAndVersionRoundTrips() throws {
-        #expect(generatedMessageTypes.count == 68)
+        #expect(generatedMessageTypes.count == 72)
         var checked = 0
         for type in generatedMessageTypes {
             checked += try roundTrip(type)

@@ -16,6 +16,10 @@ public struct BrokerConfig: Sendable {
     /// How long one request may take to arrive once its first byte has (Bulwark's own).
     public var requestReadTimeoutMs: Int64 = 30_000
     public var logRetentionCheckIntervalMs: Int64 = 300_000
+    /// Client quotas are measured over `quota.window.num` samples of
+    /// `quota.window.size.seconds` each (Kafka's defaults: 11 × 1 s).
+    public var quotaWindowNum = 11
+    public var quotaWindowSizeSeconds = 1
     public var durability: Durability = .pageCache
     /// Topic defaults from the broker-level `log.*` keys (and `message.max.bytes`).
     public var logDefaults = LogConfig()
@@ -121,6 +125,8 @@ public struct BrokerConfig: Sendable {
             case "connections.max.idle.ms": c.connectionsMaxIdleMs = try int64(key, value, min: 1)
             case "bulwark.request.read.timeout.ms": c.requestReadTimeoutMs = try int64(key, value, min: 1)
             case "log.retention.check.interval.ms": c.logRetentionCheckIntervalMs = try int64(key, value, min: 1)
+            case "quota.window.num": c.quotaWindowNum = Int(try int32(key, value, min: 2))
+            case "quota.window.size.seconds": c.quotaWindowSizeSeconds = Int(try int32(key, value, min: 1))
             case "group.min.session.timeout.ms": c.groups.minSessionTimeoutMs = try int32(key, value, min: 0)
             case "group.max.session.timeout.ms": c.groups.maxSessionTimeoutMs = try int32(key, value, min: 0)
             case "group.initial.rebalance.delay.ms": c.groups.initialRebalanceDelayMs = try int32(key, value, min: 0)

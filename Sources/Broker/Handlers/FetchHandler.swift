@@ -19,7 +19,6 @@ struct FetchHandler: ApiHandler {
             await waitForData(request)
             response = read(request, readable: readable, plans: plans)
         }
-        BrokerMetrics.fetched(response.message)
         if !plans.isEmpty { state.recordLevel.auditFetch(response.recordLevel, plans: plans, context: context) }
         return response.message
     }

@@ -69,6 +69,15 @@ enum BrokerMetrics {
         Gauge(label: "bulwark_key_version_current", dimensions: [("scope", scope)]).record(Int(newest))
     }
 
+    /// One throttled request, by quota key (`producer_byte_rate`, `consumer_byte_rate`): a
+    /// count and the throttle time handed to the client (the time its connection is muted).
+    static func throttled(quota: QuotaKey, milliseconds: Int64) {
+        Counter(label: "bulwark_quota_throttled_requests_total", dimensions: [("quota_type", quota.rawValue)]).increment()
+        Metrics.Timer(label: "bulwark_quota_throttle_time_seconds", dimensions: [("quota_type", quota.rawValue)],
+                      preferredDisplayUnit: .seconds)
+            .recordMilliseconds(milliseconds)
+    }
+
     /// 1 while the broker is ready to serve (see `Readiness`), else 0.
     static func ready(_ isReady: Bool) {
         Gauge(label: "bulwark_ready").record(isReady ? 1 : 0)

@@ -114,6 +114,9 @@ final class KafkaServer: Sendable {
                     channel.writeAndFlush(bytes, promise: nil)
                 case .noResponse:
                     break
+                case .respondThenMute(let bytes, let milliseconds):
+                    if let bytes { channel.writeAndFlush(bytes, promise: nil) }
+                    await Self.mute(channel, milliseconds: milliseconds)
                 case .respondAndClose(let bytes, let reason):
                     logger.warning("closing connection", metadata: [
                         "connection": "\(info.id)", "client": "\(info.remoteAddress)", "reason": "\(reason)",
@@ -136,5 +139,13 @@ final class KafkaServer: Sendable {
             try? await channel.close(mode: .all)
             connections.remove(info.id)
         }
+    }
+
+    /// Stops reading the socket for a quota's throttle time (Kafka mutes the channel):
+    /// the client's next requests wait in its own buffers, not in the broker's memory.
+    private static func mute(_ channel: any Channel, milliseconds: Int64) async {
+        try? await channel.setOption(ChannelOptions.autoRead, value: false).get()
+        try? await Task.sleep(for: .milliseconds(milliseconds))
+        try? await channel.setOption(ChannelOptions.autoRead, value: true).get()
     }
 }

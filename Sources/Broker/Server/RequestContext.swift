@@ -16,4 +16,6 @@ public struct RequestContext: Sendable {
     /// Where this request's audit events go, and the tickets the answer waits for.
     let audit: BrokerAudit
     let auditTrail = AuditTrail()
+    /// How long the connection stops reading after this answer (client quotas).
+    let throttle = ThrottleSlot()
 }

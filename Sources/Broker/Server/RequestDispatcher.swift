@@ -9,6 +9,9 @@ struct RequestDispatcher: Sendable {
         case noResponse
         /// Answer, then close (SASL failures).
         case respondAndClose(ByteBuffer, reason: String)
+        /// Answer (if there is an answer), then stop reading the connection for a quota's
+        /// throttle time.
+        case respondThenMute(ByteBuffer?, milliseconds: Int64)
         /// Close the connection, as Kafka does for requests it cannot parse or serve.
         case close(reason: String)
     }
@@ -71,6 +74,8 @@ struct RequestDispatcher: Sendable {
         } catch {
             return .close(reason: "audit events of \(key.name) could not be persisted (\(error))")
         }
+        let mute = context.throttle.milliseconds
+        if mute > 0 { return .respondThenMute(response, milliseconds: mute) }
         guard let response else { return .noResponse }
         return .respond(response)
     }

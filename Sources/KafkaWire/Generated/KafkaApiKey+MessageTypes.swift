@@ -36,6 +36,8 @@ extension KafkaApiKey {
             case 42: DeleteGroupsRequest.self
             case 44: IncrementalAlterConfigsRequest.self
             case 47: OffsetDeleteRequest.self
+            case 48: DescribeClientQuotasRequest.self
+            case 49: AlterClientQuotasRequest.self
             case 50: DescribeUserScramCredentialsRequest.self
             case 51: AlterUserScramCredentialsRequest.self
             case 60: DescribeClusterRequest.self
@@ -76,6 +78,8 @@ extension KafkaApiKey {
             case 42: DeleteGroupsResponse.self
             case 44: IncrementalAlterConfigsResponse.self
             case 47: OffsetDeleteResponse.self
+            case 48: DescribeClientQuotasResponse.self
+            case 49: AlterClientQuotasResponse.self
             case 50: DescribeUserScramCredentialsResponse.self
             case 51: AlterUserScramCredentialsResponse.self
             case 60: DescribeClusterResponse.self

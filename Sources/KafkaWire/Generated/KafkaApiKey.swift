@@ -320,6 +320,8 @@ public struct KafkaApiKey: RawRepresentable, Hashable, Sendable, CustomStringCon
             case 42: 0...2
             case 44: 0...1
             case 47: 0...0
+            case 48: 0...1
+            case 49: 0...1
             case 50: 0...0
             case 51: 0...0
             case 60: 0...1
@@ -328,5 +330,5 @@ public struct KafkaApiKey: RawRepresentable, Hashable, Sendable, CustomStringCon
     }
 
     /// Every API this codec implements, in key order.
-    public static let implemented: [KafkaApiKey] = [.produce, .fetch, .listOffsets, .metadata, .offsetCommit, .offsetFetch, .findCoordinator, .joinGroup, .heartbeat, .leaveGroup, .syncGroup, .describeGroups, .listGroups, .saslHandshake, .apiVersions, .createTopics, .deleteTopics, .deleteRecords, .initProducerId, .offsetForLeaderEpoch, .describeAcls, .createAcls, .deleteAcls, .describeConfigs, .alterConfigs, .saslAuthenticate, .createPartitions, .deleteGroups, .incrementalAlterConfigs, .offsetDelete, .describeUserScramCredentials, .alterUserScramCredentials, .describeCluster]
+    public static let implemented: [KafkaApiKey] = [.produce, .fetch, .listOffsets, .metadata, .offsetCommit, .offsetFetch, .findCoordinator, .joinGroup, .heartbeat, .leaveGroup, .syncGroup, .describeGroups, .listGroups, .saslHandshake, .apiVersions, .createTopics, .deleteTopics, .deleteRecords, .initProducerId, .offsetForLeaderEpoch, .describeAcls, .createAcls, .deleteAcls, .describeConfigs, .alterConfigs, .saslAuthenticate, .createPartitions, .deleteGroups, .incrementalAlterConfigs, .offsetDelete, .describeClientQuotas, .alterClientQuotas, .describeUserScramCredentials, .alterUserScramCredentials, .describeCluster]
 }

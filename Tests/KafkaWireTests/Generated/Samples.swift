@@ -1614,6 +1614,128 @@ extension AlterUserScramCredentialsResponse.AlterUserScramCredentialsResult {
     }
 }
 
+extension DescribeClientQuotasRequest: SampledMessage {
+    static func sample(version: Int16) -> Self {
+        var value = Self()
+        value.components = [DescribeClientQuotasRequest.ComponentData.sample(version: version), DescribeClientQuotasRequest.ComponentData.sample(version: version)]
+        value.strict = true
+        return value
+    }
+}
+
+extension DescribeClientQuotasRequest.ComponentData {
+    static func sample(version: Int16) -> Self {
+        var value = Self()
+        value.entityType = "entitytype-1"
+        value.matchType = 7
+        value.match = "match-3"
+        return value
+    }
+}
+
+extension DescribeClientQuotasResponse: SampledMessage {
+    static func sample(version: Int16) -> Self {
+        var value = Self()
+        value.throttleTimeMs = 4
+        value.errorCode = 7
+        value.errorMessage = "errormessage-3"
+        value.entries = [DescribeClientQuotasResponse.EntryData.sample(version: version), DescribeClientQuotasResponse.EntryData.sample(version: version)]
+        return value
+    }
+}
+
+extension DescribeClientQuotasResponse.EntryData {
+    static func sample(version: Int16) -> Self {
+        var value = Self()
+        value.entity = [DescribeClientQuotasResponse.EntityData.sample(version: version), DescribeClientQuotasResponse.EntityData.sample(version: version)]
+        value.values = [DescribeClientQuotasResponse.ValueData.sample(version: version), DescribeClientQuotasResponse.ValueData.sample(version: version)]
+        return value
+    }
+}
+
+extension DescribeClientQuotasResponse.EntityData {
+    static func sample(version: Int16) -> Self {
+        var value = Self()
+        value.entityType = "entitytype-1"
+        value.entityName = "entityname-2"
+        return value
+    }
+}
+
+extension DescribeClientQuotasResponse.ValueData {
+    static func sample(version: Int16) -> Self {
+        var value = Self()
+        value.key = "key-1"
+        value.value = 2.5
+        return value
+    }
+}
+
+extension AlterClientQuotasRequest: SampledMessage {
+    static func sample(version: Int16) -> Self {
+        var value = Self()
+        value.entries = [AlterClientQuotasRequest.EntryData.sample(version: version), AlterClientQuotasRequest.EntryData.sample(version: version)]
+        value.validateOnly = true
+        return value
+    }
+}
+
+extension AlterClientQuotasRequest.EntryData {
+    static func sample(version: Int16) -> Self {
+        var value = Self()
+        value.entity = [AlterClientQuotasRequest.EntityData.sample(version: version), AlterClientQuotasRequest.EntityData.sample(version: version)]
+        value.ops = [AlterClientQuotasRequest.OpData.sample(version: version), AlterClientQuotasRequest.OpData.sample(version: version)]
+        return value
+    }
+}
+
+extension AlterClientQuotasRequest.EntityData {
+    static func sample(version: Int16) -> Self {
+        var value = Self()
+        value.entityType = "entitytype-1"
+        value.entityName = "entityname-2"
+        return value
+    }
+}
+
+extension AlterClientQuotasRequest.OpData {
+    static func sample(version: Int16) -> Self {
+        var value = Self()
+        value.key = "key-1"
+        value.value = 2.5
+        value.remove = true
+        return value
+    }
+}
+
+extension AlterClientQuotasResponse: SampledMessage {
+    static func sample(version: Int16) -> Self {
+        var value = Self()
+        value.throttleTimeMs = 4
+        value.entries = [AlterClientQuotasResponse.EntryData.sample(version: version), AlterClientQuotasResponse.EntryData.sample(version: version)]
+        return value
+    }
+}
+
+extension AlterClientQuotasResponse.EntryData {
+    static func sample(version: Int16) -> Self {
+        var value = Self()
+        value.errorCode = 4
+        value.errorMessage = "errormessage-2"
+        value.entity = [AlterClientQuotasResponse.EntityData.sample(version: version), AlterClientQuotasResponse.EntityData.sample(version: version)]
+        return value
+    }
+}
+
+extension AlterClientQuotasResponse.EntityData {
+    static func sample(version: Int16) -> Self {
+        var value = Self()
+        value.entityType = "entitytype-1"
+        value.entityName = "entityname-2"
+        return value
+    }
+}
+
 extension DescribeClusterRequest: SampledMessage {
     static func sample(version: Int16) -> Self {
         var value = Self()
@@ -1717,6 +1839,10 @@ let generatedMessageTypes: [any SampledMessage.Type] = [
     DescribeUserScramCredentialsResponse.self,
     AlterUserScramCredentialsRequest.self,
     AlterUserScramCredentialsResponse.self,
+    DescribeClientQuotasRequest.self,
+    DescribeClientQuotasResponse.self,
+    AlterClientQuotasRequest.self,
+    AlterClientQuotasResponse.self,
     DescribeClusterRequest.self,
     DescribeClusterResponse.self,
 ]
