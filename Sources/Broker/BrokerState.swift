@@ -21,6 +21,11 @@ final class BrokerState: Sendable {
     let acls: AclStore
     let authorizer: BrokerAuthorizer
     let audit: BrokerAudit
+
+    /// The `__bulwark_audit` topic, served only when an authorizer decides who reads it:
+    /// without one Kafka lets everyone read everything, and the audit log says who touched
+    /// what, so it stays out of reach (the CLI still reads the files).
+    var auditTopic: AuditTopic? { authorizer.isEnabled ? audit.topic : nil }
     /// Row filters, data masks and produce rules (issue 7).
     let recordLevel: RecordLevelEnforcer
     /// Client quotas (AlterClientQuotas), in `<log.dirs>/meta/quotas.json`, and their rates.

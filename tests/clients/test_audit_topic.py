@@ -180,3 +180,23 @@ def test_nobody_writes_or_deletes_it(audited):
     assert messages[0]["offset"] == 1
     assert not any("forged" in m["payload"] for m in messages)
     assert any(is_bobs_denied_fetch(json.loads(m["payload"])) for m in messages)
+
+
+def test_without_an_authorizer_the_audit_topic_is_not_served(tmp_path):
+    """Kafka without an authorizer lets everyone read everything; the audit log says who
+    touched what, so without one the broker neither lists nor serves it."""
+    from broker import Broker
+    b = Broker(tmp_path).start()
+    try:
+        r = subprocess.run(["kcat", "-b", b.bootstrap, "-L", "-J"], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        assert TOPIC not in [t["topic"] for t in json.loads(r.stdout)["topics"]]
+        r = subprocess.run(["kcat", "-b", b.bootstrap, "-C", "-t", TOPIC, "-o", "beginning", "-e", "-q"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.stdout == "" and "Unknown topic or partition" in r.stderr, r.stderr
+        r = subprocess.run(["kcat", "-b", b.bootstrap, "-X", "message.timeout.ms=3000", "-P", "-t", TOPIC], input="x\n",
+                           capture_output=True, text=True, timeout=30)
+        # As for any topic the broker does not know (auto-create is off): never delivered.
+        assert r.stderr == "% Delivery failed for message: Local: Message timed out\n", r.stderr
+    finally:
+        assert b.stop() == 0

@@ -39,7 +39,7 @@ struct CreateTopicsHandler: ApiHandler {
             return failure(topic.name, error, "invalid topic name '\(topic.name)'")
         }
         if topic.name == AuditTopic.name {
-            return state.audit.topic != nil
+            return state.auditTopic != nil
                 ? failure(topic.name, .topicAlreadyExists, "topic '\(topic.name)' already exists (the audit log)")
                 : failure(topic.name, .invalidTopicException, "'\(topic.name)' is reserved for the audit log")
         }

@@ -45,7 +45,7 @@ struct FetchHandler: ApiHandler {
                     partitions.append(data)
                     continue
                 }
-                if topic.topic == AuditTopic.name, let audit = state.audit.topic {
+                if topic.topic == AuditTopic.name, let audit = state.auditTopic {
                     data = audit.fetch(data, offset: p.fetchOffset, maxBytes: out.byteCount == 0 ? max(Int(p.partitionMaxBytes), 1) : min(Int(p.partitionMaxBytes), budget))
                     let n = data.records?.readableBytes ?? 0
                     (out.byteCount, budget, out.hasErrors) = (out.byteCount + n, budget - n, out.hasErrors || data.errorCode != 0)
@@ -102,7 +102,7 @@ struct FetchHandler: ApiHandler {
             }
         }
         let auditOffset = request.topics.first(where: { $0.topic == AuditTopic.name })?.partitions.first?.fetchOffset
-        let audit = auditOffset == nil ? nil : state.audit.topic
+        let audit = auditOffset == nil ? nil : state.auditTopic
         guard !targets.isEmpty || audit != nil else { return }
         await withTaskGroup(of: Void.self) { group in
             if let audit, let auditOffset { group.addTask { await audit.waitForEvents(after: auditOffset, timeout: timeout) } }

@@ -16,7 +16,7 @@ struct ListOffsetsHandler: ApiHandler {
                     r.errorCode = KafkaErrorCode.topicAuthorizationFailed.rawValue
                     return r
                 }
-                if topic.name == AuditTopic.name, let audit = state.audit.topic { return audit.listOffset(r, timestamp: p.timestamp) }
+                if topic.name == AuditTopic.name, let audit = state.auditTopic { return audit.listOffset(r, timestamp: p.timestamp) }
                 guard let log = state.logs.partition(TopicPartition(topic: topic.name, partition: p.partitionIndex)) else {
                     r.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
                     return r

@@ -20,7 +20,7 @@ struct MetadataHandler: ApiHandler {
             names = requested.compactMap(\.name)
         } else {
             names = topics.keys.sorted()
-            if state.audit.topic != nil { names.append(AuditTopic.name) }
+            if state.auditTopic != nil { names.append(AuditTopic.name) }
         }
         // DESCRIBE on each topic: an all-topics request silently leaves out the others; a
         // named one answers TOPIC_AUTHORIZATION_FAILED whether or not the topic exists.
@@ -37,7 +37,7 @@ struct MetadataHandler: ApiHandler {
             }
             if name == AuditTopic.name {
                 // Served from the audit log; never auto-created in the topic log.
-                response.topics.append(state.audit.topic?.metadata(nodeId: state.nodeId)
+                response.topics.append(state.auditTopic?.metadata(nodeId: state.nodeId)
                                        ?? .init(errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: name))
                 continue
             }

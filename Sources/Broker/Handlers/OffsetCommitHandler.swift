@@ -20,7 +20,7 @@ struct OffsetCommitHandler: ApiHandler {
         var permitted = request
         permitted.topics.removeAll { !readable.contains($0.name) }
         let logs = state.logs
-        let auditTopic = state.audit.topic != nil
+        let auditTopic = state.auditTopic != nil
         var response = await state.groups.offsetCommit(permitted, version: context.apiVersion) { topic, partition in
             logs.partition(TopicPartition(topic: topic, partition: partition)) != nil
                 || (auditTopic && topic == AuditTopic.name && partition == 0)

@@ -55,7 +55,7 @@ final class RecordLevelEnforcer: Sendable {
     func fetchPlans(_ topics: some Sequence<String>, context: RequestContext) -> [String: RecordLevelPlan] {
         guard let store = context.authorizer.store else { return [:] }
         let evaluator = store.evaluator
-        let principal = Principal(kafkaPrincipal: context.principal)
+        let principal = context.authorizer.principal(context)  // with its OS groups, as access checks see it
         var out: [String: RecordLevelPlan] = [:]
         for topic in Set(topics) {
             let rules = evaluator.recordRules(topic: topic, access: "consume", principal: principal, clientAddress: context.clientAddress)
@@ -70,7 +70,7 @@ final class RecordLevelEnforcer: Sendable {
         -> ProduceResponse.PartitionProduceResponse?
     {
         guard let store = context.authorizer.store, let records else { return nil }
-        let rules = store.evaluator.recordRules(topic: topic, access: "publish", principal: Principal(kafkaPrincipal: context.principal),
+        let rules = store.evaluator.recordRules(topic: topic, access: "publish", principal: context.authorizer.principal(context),
                                                 clientAddress: context.clientAddress)
         guard rules.filter != nil else { return nil }
         guard let violations = ProduceRuleCheck.violations(records, rules: rules), !violations.isEmpty else { return nil }
