@@ -1,4 +1,5 @@
 import Crypto
+import EnvelopeCrypto
 import Foundation
 
 /// What record-level rules did to the records of one partition in one request: how many
@@ -70,6 +71,6 @@ extension AuditEvent {
 /// to copy into the log (policy files): the digest names the exact version.
 public enum AuditDigest {
     public static func sha256Hex<D: DataProtocol>(_ data: D) -> String {
-        SHA256.hash(data: data).map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
+        Hex.encode(SHA256.hash(data: data))
     }
 }

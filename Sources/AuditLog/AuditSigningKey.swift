@@ -1,4 +1,5 @@
 import Crypto
+import EnvelopeCrypto
 import Foundation
 
 /// The Ed25519 key that signs checkpoints, the head and the retention anchor.
@@ -29,7 +30,7 @@ public struct AuditSigningKey: Sendable {
         if AuditFileIO.exists(path) { return try load(path: path) }
         try AuditFileIO.makeDirectory(AuditFileIO.directory(of: path))
         let key = generate()
-        let text = Array((key.privateKey.rawRepresentation.map { String(format: "%02x", $0) }.joined() + "\n").utf8)
+        let text = Array((Hex.encode(key.privateKey.rawRepresentation) + "\n").utf8)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw AuditLogError(.io, "cannot create key file \(path): \(AuditFileIO.errorText())") }
         defer { close(fd) }
@@ -46,7 +47,7 @@ public struct AuditSigningKey: Sendable {
             throw AuditLogError(.badKey, "key file \(path) has mode \(String(st.st_mode & 0o777, radix: 8)); it must be 0600")
         }
         let text = String(decoding: try AuditFileIO.readAll(path, limit: 4096), as: UTF8.self)
-        guard let raw = hexBytes(text.trimmingCharacters(in: .whitespacesAndNewlines)), raw.count == 32,
+        guard let raw = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), raw.count == 32,
               let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
             throw AuditLogError(.badKey, "key file \(path) does not hold an Ed25519 private key")
         }
@@ -79,7 +80,7 @@ public struct AuditPublicKey: Sendable, Hashable {
     /// Parses the PEM written by `pem` (or 64 hex digits).
     public init(pemOrHex text: String) throws(AuditLogError) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let raw = hexBytes(trimmed), raw.count == 32 {
+        if let raw = Hex.decode(trimmed), raw.count == 32 {
             self.raw = raw
             return
         }
@@ -95,28 +96,3 @@ public struct AuditPublicKey: Sendable, Hashable {
         return key.isValidSignature(signature, for: message)
     }
 }
-
-func hexBytes(_ text: String) -> [UInt8]? {
-    let utf8 = Array(text.utf8)
-    guard utf8.count % 2 == 0 else { return nil }
-    var out: [UInt8] = []
-    out.reserveCapacity(utf8.count / 2)
-    var i = 0
-    while i < utf8.count {
-        guard let hi = hexValue(utf8[i]), let lo = hexValue(utf8[i + 1]) else { return nil }
-        out.append(hi << 4 | lo)
-        i += 2
-    }
-    return out
-}
-
-private func hexValue(_ c: UInt8) -> UInt8? {
-    switch c {
-    case 0x30...0x39: c - 0x30
-    case 0x61...0x66: c - 0x61 + 10
-    case 0x41...0x46: c - 0x41 + 10
-    default: nil
-    }
-}
-
-func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }

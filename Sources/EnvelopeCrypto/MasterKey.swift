@@ -37,8 +37,10 @@ public struct MasterKey: Sendable {
     public var hex: String { key.withUnsafeBytes { Hex.encode(Array($0)) } }
 }
 
-enum Hex {
-    static func decode(_ text: String) -> [UInt8]? {
+/// Lower-case hex, the one codec for keys and digests written as text (key files,
+/// the audit signing key, digests in audit events).
+public enum Hex {
+    public static func decode(_ text: String) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         guard utf8.count % 2 == 0 else { return nil }
         var out: [UInt8] = []
@@ -52,10 +54,10 @@ enum Hex {
         return out
     }
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
+        out.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0xF)])

@@ -1,6 +1,7 @@
 import AuditLog
 import BrokerSecurity
 import Crypto
+import EnvelopeCrypto
 import Foundation
 import KafkaWire
 import NIOCore
@@ -37,16 +38,10 @@ final class RecordLevelEnforcer: Sendable {
             var bytes = [UInt8](repeating: 0, count: 32)
             var generator = SystemRandomNumberGenerator()
             for i in bytes.indices { bytes[i] = generator.next() }
-            try SecureFile.create(path, contents: bytes.map { String(format: "%02x", $0) }.joined() + "\n", mode: 0o600)
+            try SecureFile.create(path, contents: Hex.encode(bytes) + "\n", mode: 0o600)
         }
         let text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        var secret: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex, let next = text.index(index, offsetBy: 2, limitedBy: text.endIndex), let byte = UInt8(text[index..<next], radix: 16) {
-            secret.append(byte)
-            index = next
-        }
-        guard secret.count == 32 else { throw AuthorizationSetupError(message: "\(path) does not hold a 32-byte hex key") }
+        guard let secret = Hex.decode(text), secret.count == 32 else { throw AuthorizationSetupError(message: "\(path) does not hold a 32-byte hex key") }
         let tenantKey = HMAC<SHA256>.authenticationCode(for: Array("bulwark mask-hash v1 tenant:".utf8), using: SymmetricKey(data: secret))
         return RecordLevelEnforcer(hashKey: SymmetricKey(data: Data(tenantKey)), nonJSON: nonJSON)
     }
