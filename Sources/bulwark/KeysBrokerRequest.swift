@@ -24,6 +24,16 @@ enum KeysBrokerRequest {
         return result
     }
 
+    /// When a broker runs on the data directory, hands it `request`, prints its answer and
+    /// returns true (throwing its refusal); false when the command must do the work itself.
+    static func handOffIfRunning(_ request: KeyAdminMailbox.Request, keys: KeyOptions) throws -> Bool {
+        guard keys.brokerIsRunning else { return false }
+        let result = try ask(request, keys: keys, timeoutSeconds: 60)
+        guard result.ok else { throw ValidationError(result.message) }
+        print(result.message)
+        return true
+    }
+
     /// Writes the operation's admin event to the audit log of a stopped broker and waits
     /// until it is durable. `auditDirectory` defaults to `<data-dir>/audit`.
     static func auditOffline(_ event: AuditEvent, dataDirectory: String, auditDirectory: String?) throws {

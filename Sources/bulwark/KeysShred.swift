@@ -23,12 +23,7 @@ struct KeysShred: ParsableCommand {
         guard (topic == nil) != (tenant == nil) else { throw ValidationError("give exactly one of --topic and --tenant") }
         guard yes else { throw ValidationError("shredding cannot be undone; add --yes to confirm") }
         let request = KeyAdminMailbox.Request(operation: .shred, topic: topic, tenant: tenant, requestedBy: KeysBrokerRequest.osUser)
-        if keys.brokerIsRunning {
-            let result = try KeysBrokerRequest.ask(request, keys: keys, timeoutSeconds: 60)
-            guard result.ok else { throw ValidationError(result.message) }
-            print(result.message)
-            return
-        }
+        if try KeysBrokerRequest.handOffIfRunning(request, keys: keys) { return }
         let keyring = try keys.openKeyring()
         defer { keyring.close() }
         let scope = request.scope!
@@ -56,12 +51,7 @@ struct KeysRotateKEK: ParsableCommand {
 
     func run() throws {
         let request = KeyAdminMailbox.Request(operation: .rotateKEK, topic: topic, requestedBy: KeysBrokerRequest.osUser)
-        if keys.brokerIsRunning {
-            let result = try KeysBrokerRequest.ask(request, keys: keys, timeoutSeconds: 60)
-            guard result.ok else { throw ValidationError(result.message) }
-            print(result.message)
-            return
-        }
+        if try KeysBrokerRequest.handOffIfRunning(request, keys: keys) { return }
         let keyring = try keys.openKeyring()
         defer { keyring.close() }
         do throws(EnvelopeError) {
