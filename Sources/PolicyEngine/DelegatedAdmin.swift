@@ -37,8 +37,9 @@ public enum DelegatedAdmin {
     /// The keys that make a file more than a plain policy set, if it has any.
     static func reservedKeys(_ data: Data) -> String? {
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
-        let reserved = ["serviceDef", "securityZones", "tagPolicies", "userGroups", "rangerRoles", "roles", "superUsers",
-                        "superGroups", "serviceResources", "resourceToTagIds", "tags"].filter { root[$0] != nil }
+        // From the loaders' own lists, so a new kind of member cannot slip past this check.
+        let reserved = (["serviceDef", "securityZones", "tagPolicies"] + PrincipalDirectory.fileKeys + ResourceTags.fileKeys)
+            .filter { root[$0] != nil }
         return reserved.isEmpty ? nil : reserved.joined(separator: ", ")
     }
 

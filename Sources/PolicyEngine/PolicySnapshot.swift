@@ -67,7 +67,7 @@ public struct PolicySnapshot: Sendable {
                 tagsFiles.append(root)
             } else if root.has("policies") || root.has("serviceDef") || root.has("serviceName") {
                 policyDocs.append(root)
-            } else if ["userGroups", "rangerRoles", "roles", "superUsers", "superGroups", "userAttributes"].contains(where: root.has) {
+            } else if PrincipalDirectory.fileKeys.contains(where: root.has) {
                 try directory.add(root)
             } else {
                 throw root.error("neither a policy set (needs \"policies\"), a principals file (\"userGroups\", \"rangerRoles\", \"superUsers\", \"superGroups\") nor a tags file (\"serviceResources\", \"resourceToTagIds\")")

@@ -15,6 +15,9 @@
 /// Roles are Ranger's: a role's members are users, groups and other roles, so a member
 /// of `junior-auditors` is also in `auditors` (nesting resolved transitively).
 public struct PrincipalDirectory: Sendable {
+    /// The members that make a file a principals file (any one of them).
+    static let fileKeys = ["userGroups", "rangerRoles", "roles", "superUsers", "superGroups", "userAttributes"]
+
     struct Role: Sendable {
         var users: Set<String>
         var groups: Set<String>

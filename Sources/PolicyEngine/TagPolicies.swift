@@ -74,6 +74,9 @@ struct ResourceTags: Sendable {
 
     var tagged: [Tagged] = []
 
+    /// The members of a ServiceTags file.
+    static let fileKeys = ["serviceResources", "resourceToTagIds", "tags"]
+
     static func isTagsFile(_ root: JSONNode) -> Bool {
         root.has("serviceResources") || root.has("resourceToTagIds")
     }

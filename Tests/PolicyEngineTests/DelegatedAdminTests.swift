@@ -65,5 +65,9 @@ private typealias F = Fixture
         #expect(try check("teamlead", before: nil, after: #"{"userGroups": {"bob": ["team-a"]}}"#)
                 == ["the new team.json has userGroups: only super users may change it"])
         #expect(try check("admin", before: nil, after: #"{"userGroups": {"bob": ["team-a"]}}"#) == [])
+        // User attributes feed record-level filters: a delegate changing them would change
+        // which records others see.
+        #expect(try check("teamlead", before: nil, after: #"{"userAttributes": {"bob": {"region": "eu"}}}"#)
+                == ["the new team.json has userAttributes: only super users may change it"])
     }
 }
