@@ -36,7 +36,7 @@ extension PolicyStore {
             let current = evaluator.snapshot
             let proposed: PolicySnapshot
             do {
-                proposed = try PolicySnapshot.load(files: proposedFiles, kafkaAcls: acls.all, superUsers: configuredSuperUsers,
+                proposed = try PolicySnapshot.load(files: proposedFiles, kafkaAcls: acls.all, superUsers: superUsers,
                                                    version: current.version + 1)
             } catch {
                 audit(fileName, Self.summary(before), "rejected: \(error)", .denied)

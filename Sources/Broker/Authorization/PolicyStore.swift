@@ -14,7 +14,8 @@ import Synchronization
 final class PolicyStore: Sendable {
     let directory: String?
     let acls: AclStore
-    private let superUsers: Set<String>
+    /// The configured super users (short names).
+    let superUsers: Set<String>
     private let audit: BrokerAudit
     private let logger: Logger
     private let state: Mutex<State>
@@ -45,9 +46,6 @@ final class PolicyStore: Sendable {
 
     /// The files of the snapshot in force.
     var filesInForce: [PolicyFile] { state.withLock { $0.files } }
-
-    /// The super users from the configuration (short names), for loading a proposed set.
-    var configuredSuperUsers: Set<String> { superUsers }
 
     /// One `apply` at a time: each checks against the set the previous one put in force.
     let applyLock = Mutex(())
